@@ -1,0 +1,7 @@
+"""``python -m model`` is the ``negotiate`` command."""
+
+import sys
+
+from model.cli import main
+
+sys.exit(main())

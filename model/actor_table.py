@@ -1,0 +1,113 @@
+"""Read the common actor-table format ``Actor,Capability,Position,Salience``.
+
+The format of the EUM literature (Bueno de Mesquita 1994; Scholz et al. 2011) and of KTAB's
+CSV input: one row per actor; header names are case-insensitive; further issue dimensions
+come as further ``Position``/``Salience`` column pairs (``Position2``, ``Salience2``, or a
+repeated ``Position``/``Salience`` header).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from model.errors import InputError
+
+
+@dataclass(frozen=True)
+class ActorTable:
+    """Actors with capability ``c`` (n,), position ``x`` and salience ``s`` (n,) or (n, d)."""
+
+    names: list[str]
+    c: np.ndarray
+    x: np.ndarray
+    s: np.ndarray
+
+    @property
+    def dimensions(self) -> int:
+        return 1 if self.x.ndim == 1 else self.x.shape[1]
+
+
+def _number(path: Path, row: int, column: str, text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise InputError(
+            f"{path}: row {row}, column {column}: {text!r} is not a number"
+        ) from None
+    if not math.isfinite(value):
+        raise InputError(f"{path}: row {row}, column {column}: {text!r} is not a finite number")
+    return value
+
+
+def read_actor_table(path: str | Path) -> ActorTable:
+    """Parse and validate an actor table; any problem raises :class:`InputError` (one line)."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            rows = list(csv.reader(handle))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputError(f"{path}: cannot read as CSV ({exc})") from None
+    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    if not rows:
+        raise InputError(f"{path}: the file is empty; expected a header Actor,Capability,Position,Salience")
+    header = [h.strip() for h in rows[0]]
+    lower = [h.lower() for h in header]
+    for required in ("actor", "capability", "position", "salience"):
+        if required not in [h.rstrip("0123456789") for h in lower]:
+            raise InputError(f"{path}: header: missing column {required.capitalize()!r}")
+    actor_col = lower.index("actor")
+    cap_col = lower.index("capability")
+    pos_cols = [k for k, h in enumerate(lower) if h.rstrip("0123456789") == "position"]
+    sal_cols = [k for k, h in enumerate(lower) if h.rstrip("0123456789") == "salience"]
+    if len(pos_cols) != len(sal_cols):
+        raise InputError(
+            f"{path}: header: {len(pos_cols)} Position columns but {len(sal_cols)} Salience "
+            "columns; give one Salience per Position"
+        )
+    names: list[str] = []
+    caps: list[float] = []
+    pos: list[list[float]] = []
+    sal: list[list[float]] = []
+    for row_no, row in enumerate(rows[1:], start=2):
+        if len(row) < len(header):
+            raise InputError(
+                f"{path}: row {row_no}: {len(row)} values for {len(header)} columns"
+            )
+        name = row[actor_col].strip()
+        if not name:
+            raise InputError(f"{path}: row {row_no}, column {header[actor_col]}: empty actor name")
+        if name in names:
+            raise InputError(
+                f"{path}: row {row_no}, column {header[actor_col]}: duplicate actor {name!r}"
+            )
+        cap = _number(path, row_no, header[cap_col], row[cap_col])
+        if cap < 0:
+            raise InputError(f"{path}: row {row_no}, column {header[cap_col]}: capability {cap} < 0")
+        p = [_number(path, row_no, header[k], row[k]) for k in pos_cols]
+        s = [_number(path, row_no, header[k], row[k]) for k in sal_cols]
+        for k, value in zip(sal_cols, s, strict=True):
+            if not 0.0 <= value <= 1.0:
+                raise InputError(
+                    f"{path}: row {row_no}, column {header[k]}: salience {value} is outside [0, 1]"
+                )
+        names.append(name)
+        caps.append(cap)
+        pos.append(p)
+        sal.append(s)
+    if len(names) < 2:
+        raise InputError(f"{path}: {len(names)} actor(s); a negotiation needs at least two")
+    x = np.array(pos, dtype=float)
+    s_arr = np.array(sal, dtype=float)
+    if x.shape[1] == 1:
+        x, s_arr = x[:, 0], s_arr[:, 0]
+    c = np.array(caps, dtype=float)
+    if np.all(c[:, None] * (s_arr if s_arr.ndim == 2 else s_arr[:, None]) == 0):
+        raise InputError(f"{path}: every actor has zero capability or zero salience")
+    return ActorTable(names=names, c=c, x=x, s=s_arr)

@@ -1,0 +1,89 @@
+"""The ``negotiate`` command line: forecast, validate, run, viz, sweep, sensitivity.
+
+Every subcommand drives the same model core; bad input becomes one line on stderr naming
+the file and the field, and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from model.errors import InputError
+
+DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "configs" / "coalition_of_the_willing.toml"
+
+
+def _cmd_forecast(args: argparse.Namespace) -> int:
+    from model.actor_table import read_actor_table
+    from model.forecast import forecast
+
+    table = read_actor_table(args.actors)
+    result = forecast(table, mechanism=args.mechanism, rounds=args.rounds, seed=args.seed)
+    wide = result.positions.pivot_table(
+        index="actor",
+        columns="round",
+        values="position",
+        sort=False,
+        **({"aggfunc": "first"}),
+    ) if table.dimensions == 1 else None
+    print(f"{args.mechanism} forecast for {len(table.names)} actors, {args.rounds} rounds "
+          f"({args.actors})")
+    if wide is not None:
+        print(wide.round(2).to_string())
+    print()
+    print(result.summary.round(3).to_string(index=False))
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        result.positions.to_csv(out / "positions.csv", index=False)
+        result.summary.to_csv(out / "summary.csv", index=False)
+        print(f"\nwrote {out / 'positions.csv'} and {out / 'summary.csv'}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="negotiate",
+        description="Agent-based model of the negotiation over Western troops in Ukraine.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("forecast", help="forecast a negotiation from an actor table (CSV)")
+    p.add_argument("actors", help="CSV with columns Actor,Capability,Position,Salience")
+    p.add_argument("--mechanism", default="eum", choices=["eum", "compromise", "hk", "deffuant"])
+    p.add_argument("--rounds", type=int, default=10)
+    p.add_argument("--seed", type=int, default=0, help="seed for random mechanisms (deffuant)")
+    p.add_argument("--out", help="directory for positions.csv and summary.csv")
+    p.set_defaults(handler=_cmd_forecast)
+
+    for register in _EXTRA_COMMANDS:
+        register(sub)
+    return parser
+
+
+# Subcommand modules add themselves here (kept separate so each stays small).
+_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
+
+
+def _register_extras() -> None:
+    from model import commands
+
+    _EXTRA_COMMANDS.extend(commands.REGISTER)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    if not _EXTRA_COMMANDS:
+        _register_extras()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args) or 0)
+    except InputError as exc:
+        print(f"negotiate: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("negotiate: interrupted", file=sys.stderr)
+        return 130

@@ -1,0 +1,165 @@
+"""Subcommands beyond ``forecast``: validate and run (sweeps, viz and sensitivity register
+themselves from their own modules)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from model.errors import InputError
+
+
+def parse_value(text: str) -> Any:
+    """A --set value: TOML scalar syntax (numbers, true/false, quoted strings) or a bare word."""
+    import tomllib
+
+    try:
+        return tomllib.loads(f"v = {text}")["v"]
+    except tomllib.TOMLDecodeError:
+        return text
+
+
+def parse_sets(items: list[str] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise InputError(f"--set {item!r}: expected KEY=VALUE, e.g. --set us_backstop=0.8")
+        out[key.strip()] = parse_value(value.strip())
+    return out
+
+
+def versions() -> dict[str, str]:
+    import mesa
+    import numpy
+
+    try:
+        own = metadata.version("coalition-negotiation")
+    except metadata.PackageNotFoundError:  # pragma: no cover - running from a source tree
+        own = "unknown"
+    return {"coalition-negotiation": own, "mesa": mesa.__version__, "numpy": numpy.__version__,
+            "python": platform.python_version()}
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from model.scenario import validate_file
+
+    problems = validate_file(args.file)
+    if problems:
+        for line in problems:
+            print(line)
+        return 2
+    print("ok")
+    return 0
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from model.cli import DEFAULT_SCENARIO
+    from model.negotiation import NegotiationModel
+    from model.run import tables_of
+    from model.scenario import load_scenario
+
+    path = Path(args.scenario) if args.scenario else DEFAULT_SCENARIO
+    scenario = load_scenario(path)
+    sets = parse_sets(args.set)
+    if args.mechanism:
+        sets["mechanism"] = args.mechanism
+    overrides = {k: v for k, v in sets.items() if "." in k}
+    params = {k: v for k, v in sets.items() if "." not in k}
+    from model.scenario import with_overrides
+
+    scenario = with_overrides(scenario, {**params, **overrides})
+    if args.rounds is not None and args.rounds < 0:
+        raise InputError(f"--rounds: must be >= 0, got {args.rounds}")
+    if args.format == "parquet":
+        try:
+            import pyarrow  # noqa: F401
+        except ImportError:
+            raise InputError("--format parquet: needs pyarrow (pip install pyarrow)") from None
+    model = NegotiationModel(scenario, rng=args.seed, rounds=args.rounds)
+    print(f"{scenario.name}: mechanism {scenario.parameters.mechanism}, seed {args.seed}, "
+          f"{model.total_rounds} rounds")
+    header = f"{'round':>5}  {'date':10}  {'venue':28} {'contrib':>7} {'ground':>6} " \
+             f"{'troops':>7} {'threat':>6}"
+    print(header)
+    print("-" * len(header))
+    shown = 0
+    while True:
+        if model.round > 0 or True:
+            r = model.round
+            spec = model.round_spec(r) if r else None
+            dc = model.datacollector.model_reporters
+            print(f"{r:>5}  {(spec.date.isoformat() if spec else ''):10}  "
+                  f"{(spec.venue if spec else ('start' if r == 0 else '-'))[:28]:28} "
+                  f"{dc['contributors'](model):>7} {dc['ground_states'](model):>6} "
+                  f"{model.pledged('ground'):>7,.0f} {model.russia_threat:>6.2f}")
+        if not args.quiet:
+            for event in model.events[shown:]:
+                print(f"         {event.text}")
+        shown = len(model.events)
+        if not model.running:
+            break
+        model.step()
+    blocs = {}
+    for agent in model.states.values():
+        blocs.setdefault(agent.bloc, []).append(agent.code)
+    print("\nafter the last round: " + "; ".join(
+        f"{bloc} {', '.join(sorted(codes))}" for bloc, codes in sorted(blocs.items())))
+    if args.out:
+        _write_run(Path(args.out), model, tables_of(model), args, path)
+    return 0
+
+
+def _write_run(out: Path, model: Any, tables: Any, args: argparse.Namespace, path: Path) -> None:
+    from model.export import write_table
+
+    out.mkdir(parents=True, exist_ok=True)
+    ext = args.format
+    write_table(tables.rounds, out / f"rounds.{ext}")
+    write_table(tables.actors, out / f"actors.{ext}")
+    for name, table in tables.extra.items():
+        write_table(table, out / f"{name}.{ext}")
+    (out / "events.txt").write_text("\n".join(tables.events) + "\n", encoding="utf-8")
+    run = {
+        "scenario": str(path),
+        "scenario_name": model.scenario.name,
+        "seed": args.seed,
+        "rounds": model.total_rounds,
+        "parameters": model.params.model_dump(),
+        "set": args.set or [],
+        "versions": versions(),
+    }
+    (out / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n")
+    print(f"\nwrote {out}/rounds.{ext}, actors.{ext}, events.txt, run.json")
+
+
+def _register_core(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("validate", help="check a scenario file; prints ok or one line per error")
+    p.add_argument("file")
+    p.set_defaults(handler=_cmd_validate)
+
+    p = sub.add_parser("run", help="run a scenario round by round and export tidy tables")
+    p.add_argument("scenario", nargs="?", help="scenario TOML (default: the coalition of the "
+                   "willing, configs/coalition_of_the_willing.toml)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--rounds", type=int, help="number of rounds (default: the scenario's)")
+    p.add_argument("--mechanism", choices=["eum", "compromise", "hk", "deffuant"])
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="override a parameter or an actor attribute, e.g. us_backstop=0.8 or "
+                        "actors.DE.salience=0.9 (repeatable)")
+    p.add_argument("--out", help="directory for rounds, actors, events.txt and run.json")
+    p.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    p.add_argument("--quiet", action="store_true", help="no event log on the terminal")
+    p.set_defaults(handler=_cmd_run)
+
+
+REGISTER: list = [_register_core]
+
+
+def _main() -> None:  # pragma: no cover
+    sys.exit("use the negotiate command")

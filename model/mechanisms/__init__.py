@@ -1,0 +1,43 @@
+"""Position-update mechanisms, each a pure function ``step(x, c, s, rng) -> new x``.
+
+=============  ===========================================================  ============
+name           mechanism                                                    source
+=============  ===========================================================  ============
+``eum``        expected utility model                                       Bueno de Mesquita (1994); Scholz, Calbert & Smith (2011)
+``compromise`` capability×salience-weighted mean                            Achen (2006)
+``hk``         Hegselmann–Krause bounded confidence                         Hegselmann & Krause (2002)
+``deffuant``   Deffuant random-pair bounded confidence                      Deffuant et al. (2000)
+=============  ===========================================================  ============
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from model.mechanisms.bounded_confidence import deffuant_step, hegselmann_krause_step
+from model.mechanisms.compromise import compromise_step, weighted_mean
+from model.mechanisms.eum import condorcet_median, eum_step
+
+Step = Callable[[np.ndarray, np.ndarray, np.ndarray, np.random.Generator | None], np.ndarray]
+
+MECHANISMS: dict[str, Step] = {
+    "eum": eum_step,
+    "compromise": compromise_step,
+    "hk": hegselmann_krause_step,
+    "deffuant": deffuant_step,
+}
+
+
+def get_mechanism(name: str) -> Step:
+    """The step function registered under ``name``; a ValueError lists the valid names."""
+    try:
+        return MECHANISMS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown mechanism {name!r}; choose one of {', '.join(MECHANISMS)}"
+        ) from None
+
+
+__all__ = ["MECHANISMS", "get_mechanism", "weighted_mean", "condorcet_median", "Step"]

@@ -1,0 +1,321 @@
+"""Scenario files: TOML (standard-library ``tomllib``) validated with pydantic.
+
+A scenario holds the issue dimensions, the contribution types, the actors (keyed by ISO
+3166-1 alpha-2 code), the negotiation rounds with the shocks before each, and the model
+parameters with their defaults. Every problem is reported as one line naming the file, the
+key path and what is wrong (:func:`load_scenario`, :func:`scenario_errors`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import pycountry
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from model.errors import InputError
+
+CONTRIBUTION_TYPES = ("ground", "air", "maritime", "training", "logistics", "monitoring")
+Contribution = Literal["ground", "air", "maritime", "training", "logistics", "monitoring"]
+Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Dimension(Strict):
+    """An issue dimension and the meaning of points on its scale."""
+
+    key: str
+    label: str
+    min: float = 0.0
+    max: float = 100.0
+    scale: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _range(self) -> Dimension:
+        if self.max <= self.min:
+            raise ValueError(f"max ({self.max}) must exceed min ({self.min})")
+        return self
+
+
+class ContributionType(Strict):
+    """A kind of pledge and the least position on the main dimension at which it is offered.
+
+    ``gated``: the pledge waits for the actor's conditions; ``in_ukraine``: the force stands
+    in Ukraine (ground, monitoring), which is what Russia's red line is about.
+    """
+
+    label: str
+    min_position: float
+    gated: bool = True
+    in_ukraine: bool = False
+
+
+class Conditions(Strict):
+    """What an actor needs before it commits gated contributions (scenario brief, col. 3)."""
+
+    ceasefire: bool = False
+    us_backstop: Unit = 0.0
+    nato_consensus: bool = False
+    parliament: bool = False
+    un_mandate: bool = False
+    min_committed: Annotated[int, Field(ge=0)] = 0
+
+
+RedLineKind = Literal["western_troops_in_ukraine", "own_ground_troops", "own_forces_abroad"]
+
+
+class Actor(Strict):
+    """A state: ``kind`` is ``state``, ``opposer`` (answers the coalition with threats) or
+    ``host`` (the state the forces would deploy to). A ``backstop`` actor pledges its
+    capacity in proportion to the model's US-backstop level rather than by its position."""
+
+    name: str
+    kind: Literal["state", "opposer", "host"] = "state"
+    capability: Annotated[float, Field(ge=0.0)]
+    position: float
+    salience: Unit
+    risk: Annotated[float, Field(ge=0.5, le=2.0)] | None = None
+    nato: bool = False
+    eu: bool = False
+    lon: Annotated[float, Field(ge=-180, le=180)]
+    lat: Annotated[float, Field(ge=-90, le=90)]
+    conditions: Conditions = Field(default_factory=Conditions)
+    red_lines: list[RedLineKind] = Field(default_factory=list)
+    capacity: dict[Contribution, Annotated[float, Field(ge=0.0)]] = Field(default_factory=dict)
+    friends: list[str] = Field(default_factory=list)
+    backstop: bool = False
+    source: str
+
+
+ShockKind = Literal[
+    "us_backstop", "ceasefire", "russian_threat", "government_change", "un_mandate"
+]
+
+
+class Shock(Strict):
+    """An exogenous change before a round.
+
+    - ``us_backstop``: the US backstop level becomes ``value`` (0–1);
+    - ``ceasefire``: a ceasefire is in force (``value`` 1) or breaks down (0);
+    - ``russian_threat``: a threat adds ``value`` to Russia's threat level;
+    - ``government_change``: ``actor`` gets a new ``position`` and/or ``salience``;
+    - ``un_mandate``: a UN Security Council mandate exists (1) or not (0).
+    """
+
+    kind: ShockKind
+    value: float | None = None
+    actor: str | None = None
+    position: float | None = None
+    salience: Unit | None = None
+    note: str
+    source: str
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> Shock:
+        if self.kind == "government_change":
+            if self.actor is None or (self.position is None and self.salience is None):
+                raise ValueError("a government_change needs actor and position or salience")
+        elif self.value is None:
+            raise ValueError(f"a {self.kind} shock needs a value")
+        if self.kind in ("us_backstop", "ceasefire", "un_mandate") and not 0 <= self.value <= 1:
+            raise ValueError(f"a {self.kind} value must lie in [0, 1], got {self.value}")
+        return self
+
+
+class Round(Strict):
+    """A summit: where states state positions and pledges."""
+
+    name: str
+    date: dt.date
+    venue: str
+    attendees: list[str] | Literal["all"] = "all"
+    shocks: list[Shock] = Field(default_factory=list)
+    source: str
+
+
+class Parameters(Strict):
+    """Model parameters; every one can be overridden (``--set``, sweeps, the live view)."""
+
+    mechanism: Literal["eum", "compromise", "hk", "deffuant"] = "eum"
+    us_backstop: Unit = 0.5
+    russia_threat_credibility: Unit = 0.5
+    bandwagon: Annotated[float, Field(ge=0.0, le=100.0)] = 15.0
+    friend_weight: Unit = 0.5
+    threat_sensitivity: Annotated[float, Field(ge=0.0, le=100.0)] = 20.0
+    russia_escalation: Annotated[float, Field(ge=0.0, le=10.0)] = 1.0
+    threat_decay: Unit = 0.3
+    threshold_noise: Annotated[float, Field(ge=0.0, le=50.0)] = 5.0
+    pledge_ramp: Annotated[float, Field(gt=0.0, le=100.0)] = 30.0
+    nato_consensus_share: Unit = 0.75
+    ceasefire_round: Annotated[int, Field(ge=0)] | None = None
+
+
+class Scenario(Strict):
+    name: str
+    description: str = ""
+    dimensions: list[Dimension] = Field(min_length=1)
+    contribution_types: dict[Contribution, ContributionType]
+    parameters: Parameters = Field(default_factory=Parameters)
+    actors: dict[str, Actor] = Field(min_length=2)
+    rounds: list[Round] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _references(self) -> Scenario:
+        main = self.dimensions[0]
+        for code, actor in self.actors.items():
+            if not (main.min <= actor.position <= main.max):
+                raise _Located(("actors", code, "position"),
+                               f"{actor.position} is outside the scale [{main.min}, {main.max}]")
+            for friend in actor.friends:
+                if friend not in self.actors:
+                    raise _Located(("actors", code, "friends"), f"unknown actor code {friend!r}")
+        opposers = [c for c, a in self.actors.items() if a.kind == "opposer"]
+        if len(opposers) > 1:
+            raise _Located(("actors",), f"at most one opposer, found {', '.join(opposers)}")
+        for k, rnd in enumerate(self.rounds):
+            if rnd.attendees != "all":
+                for code in rnd.attendees:
+                    if code not in self.actors:
+                        raise _Located(("rounds", k, "attendees"), f"unknown actor code {code!r}")
+            for m, shock in enumerate(rnd.shocks):
+                if shock.actor is not None and shock.actor not in self.actors:
+                    raise _Located(("rounds", k, "shocks", m, "actor"),
+                                   f"unknown actor code {shock.actor!r}")
+        dates = [r.date for r in self.rounds]
+        if dates != sorted(dates):
+            raise _Located(("rounds",), "rounds must be in date order")
+        return self
+
+    @property
+    def opposer(self) -> str | None:
+        return next((c for c, a in self.actors.items() if a.kind == "opposer"), None)
+
+
+class _Located(ValueError):
+    """A cross-field error that knows its key path."""
+
+    def __init__(self, loc: tuple, message: str) -> None:
+        super().__init__(message)
+        self.loc = loc
+        self.message = message
+
+
+def _code_errors(raw: dict[str, Any]) -> list[tuple[tuple, str]]:
+    errors = []
+    actors = raw.get("actors")
+    if isinstance(actors, dict):
+        for code in actors:
+            if pycountry.countries.get(alpha_2=code) is None and code != "EU":
+                errors.append((("actors", code), f"{code!r} is not an ISO 3166-1 alpha-2 code"))
+    return errors
+
+
+def _dotted(loc: tuple) -> str:
+    return ".".join(str(p) for p in loc) if loc else "(top level)"
+
+
+def _describe(err: dict[str, Any]) -> tuple[tuple, str]:
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    kind = err["type"]
+    if kind == "extra_forbidden":
+        return loc, "unknown key"
+    if kind == "missing":
+        return loc, "missing required key"
+    msg = err["msg"]
+    if msg.startswith("Value error, "):
+        msg = msg[len("Value error, "):]
+    if "input" in err and kind not in ("missing",) and not isinstance(err["input"], dict | list):
+        msg = f"{msg} (got {err['input']!r})"
+    return loc, msg
+
+
+def with_overrides(scenario: Scenario, overrides: dict[str, Any], *, origin: str = "--set") -> Scenario:
+    """A copy of ``scenario`` with dotted keys replaced: ``us_backstop`` (a parameter),
+    ``parameters.us_backstop``, ``actors.DE.salience``, ``actors.DE.conditions.ceasefire``.
+
+    Unknown keys and invalid values raise a one-line InputError naming ``origin`` and the key.
+    """
+    if not overrides:
+        return scenario
+    raw = scenario.model_dump(mode="python")
+    for key, value in overrides.items():
+        parts = key.split(".")
+        if len(parts) == 1:
+            parts = ["parameters", *parts]
+        node: Any = raw
+        for depth, part in enumerate(parts[:-1]):
+            if not isinstance(node, dict) or part not in node:
+                where = ".".join(parts[: depth + 1])
+                raise InputError(f"{origin}: {key}: unknown key {where!r}")
+            node = node[part]
+        leaf = parts[-1]
+        if not isinstance(node, dict) or (leaf not in node):
+            raise InputError(f"{origin}: {key}: unknown key")
+        node[leaf] = value
+    try:
+        return Scenario.model_validate(raw)
+    except _Located as exc:
+        raise InputError(f"{origin}: {_dotted(exc.loc)}: {exc.message}") from None
+    except ValidationError as exc:
+        loc, msg = _describe(exc.errors()[0])
+        raise InputError(f"{origin}: {_dotted(loc)}: {msg}") from None
+
+
+def scenario_errors(raw: dict[str, Any]) -> tuple[Scenario | None, list[str]]:
+    """Validate a parsed TOML mapping; return the scenario or ``key.path: message`` lines."""
+    problems = _code_errors(raw)
+    scenario = None
+    try:
+        scenario = Scenario.model_validate(raw)
+    except _Located as exc:
+        problems.append((exc.loc, exc.message))
+    except ValidationError as exc:
+        for err in exc.errors():
+            ctx_error = err.get("ctx", {}).get("error")
+            if isinstance(ctx_error, _Located):
+                problems.append((ctx_error.loc, ctx_error.message))
+            else:
+                problems.append(_describe(err))
+    lines = [f"{_dotted(loc)}: {msg}" for loc, msg in problems]
+    return (scenario if not lines else None), lines
+
+
+def read_toml(path: str | Path) -> dict[str, Any]:
+    """Parse a TOML file; a missing or malformed file raises a one-line InputError."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file")
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+
+
+def validate_file(path: str | Path) -> list[str]:
+    """Every problem in a scenario file as ``FILE: key.path: message`` lines ([] if fine)."""
+    try:
+        raw = read_toml(path)
+    except InputError as exc:
+        return [str(exc)]
+    _, lines = scenario_errors(raw)
+    return [f"{path}: {line}" for line in lines]
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Load and validate a scenario; the first problem raises a one-line InputError."""
+    raw = read_toml(path)
+    scenario, lines = scenario_errors(raw)
+    if lines:
+        more = f" (and {len(lines) - 1} more; run `negotiate validate {path}`)" if len(lines) > 1 else ""
+        raise InputError(f"{path}: {lines[0]}{more}")
+    assert scenario is not None
+    return scenario
