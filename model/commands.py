@@ -158,7 +158,15 @@ def _register_core(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=_cmd_run)
 
 
-REGISTER: list = [_register_core]
+def _register_modules(sub: argparse._SubParsersAction) -> None:
+    """Subcommands kept with their feature: each module has ``register(sub)``."""
+    import importlib
+
+    for name in ("model.sweep.cli", "viz.cli"):
+        importlib.import_module(name).register(sub)
+
+
+REGISTER: list = [_register_core, _register_modules]
 
 
 def _main() -> None:  # pragma: no cover

@@ -1,0 +1,1 @@
+"""Parameter sweeps: reproducible, resumable, parallel (issue: sweeps and batch export)."""

@@ -1,0 +1,7 @@
+"""``negotiate viz`` (placeholder until built)."""
+
+import argparse
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    pass
