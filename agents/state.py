@@ -70,6 +70,10 @@ class StateAgent(mesa.Agent):
         """Pledges ground troops in Ukraine."""
         return self.pledges.get("ground", 0.0) > 0
 
+    def pledge(self, kind: str) -> float:
+        """Personnel pledged of one contribution type (0 when none)."""
+        return self.pledges.get(kind, 0.0)
+
     @property
     def contributor(self) -> bool:
         return any(v > 0 for v in self.pledges.values())
@@ -141,7 +145,8 @@ class StateAgent(mesa.Agent):
         """committed / conditional / support / opposed / host, from this round's pledges."""
         if self.kind == "host":
             return "host"
-        if self.kind == "opposer":
+        if self.kind == "opposer" or any(r.kind == "western_troops_in_ukraine"
+                                         for r in self.red_lines):
             return "opposed"
         if self.committed:
             return "committed"

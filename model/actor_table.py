@@ -56,7 +56,9 @@ def read_actor_table(path: str | Path) -> ActorTable:
         raise InputError(f"{path}: cannot read as CSV ({exc})") from None
     rows = [r for r in rows if any(cell.strip() for cell in r)]
     if not rows:
-        raise InputError(f"{path}: the file is empty; expected a header Actor,Capability,Position,Salience")
+        raise InputError(
+            f"{path}: the file is empty; expected a header Actor,Capability,Position,Salience"
+        )
     header = [h.strip() for h in rows[0]]
     lower = [h.lower() for h in header]
     for required in ("actor", "capability", "position", "salience"):
@@ -89,7 +91,9 @@ def read_actor_table(path: str | Path) -> ActorTable:
             )
         cap = _number(path, row_no, header[cap_col], row[cap_col])
         if cap < 0:
-            raise InputError(f"{path}: row {row_no}, column {header[cap_col]}: capability {cap} < 0")
+            raise InputError(
+                f"{path}: row {row_no}, column {header[cap_col]}: capability {cap} < 0"
+            )
         p = [_number(path, row_no, header[k], row[k]) for k in pos_cols]
         s = [_number(path, row_no, header[k], row[k]) for k in sal_cols]
         for k, value in zip(sal_cols, s, strict=True):

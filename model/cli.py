@@ -13,7 +13,8 @@ from pathlib import Path
 
 from model.errors import InputError
 
-DEFAULT_SCENARIO = Path(__file__).resolve().parent.parent / "configs" / "coalition_of_the_willing.toml"
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SCENARIO = ROOT / "configs" / "coalition_of_the_willing.toml"
 
 
 def _cmd_forecast(args: argparse.Namespace) -> int:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -73,7 +74,9 @@ class NegotiationModel(mesa.Model):
             scenario = DEFAULT_SCENARIO
         if not isinstance(scenario, Scenario):
             scenario = load_scenario(scenario)
-        scenario = with_overrides(scenario, {**parameters, **(overrides or {})}, origin="parameters")
+        scenario = with_overrides(
+            scenario, {**parameters, **(overrides or {})}, origin="parameters"
+        )
         self.scenario = scenario
         self.params = scenario.parameters
         self.step_positions = get_mechanism(self.params.mechanism)
@@ -124,13 +127,13 @@ class NegotiationModel(mesa.Model):
                 "russia_threat": lambda m: m.russia_threat,
                 "us_backstop": lambda m: m.us_backstop,
                 "ceasefire": lambda m: m.ceasefire,
-                **{f"bloc_{b}": (lambda b: lambda m: m.bloc_count(b))(b)
+                **{f"bloc_{b}": partial(NegotiationModel.bloc_count, bloc=b)
                    for b in ("committed", "conditional", "support", "opposed")},
             },
             agent_reporters={
                 "actor": "code",
                 "position": "position",
-                **{f"pledge_{t}": (lambda t: lambda a: a.pledges.get(t, 0.0))(t)
+                **{f"pledge_{t}": partial(StateAgent.pledge, kind=t)
                    for t in ("ground", "air", "maritime", "training", "logistics", "monitoring")},
                 "contributor": "contributor",
                 "bloc": "bloc",
@@ -177,6 +180,12 @@ class NegotiationModel(mesa.Model):
         """The scenario's round ``number`` (1-based), or None past the scenario's rounds."""
         return self.scenario.rounds[number - 1] if number <= len(self.scenario.rounds) else None
 
+    def attendees(self, spec: Round | None) -> list[str]:
+        """Codes of the actors at the table in a round (everyone past the scenario)."""
+        present = self.codes if spec is None or spec.attendees == "all" else spec.attendees
+        absent = set(spec.absent) if spec else set()
+        return [c for c in present if c not in absent]
+
     # -- the round ----------------------------------------------------------------------
     def _log(self, spec: Round | None, text: str) -> None:
         venue = spec.venue if spec else "Extra round"
@@ -220,9 +229,8 @@ class NegotiationModel(mesa.Model):
         self._log(self.round_spec(self.round + 1), f"What-if: {note}.")
 
     def _move_positions(self, spec: Round | None) -> None:
-        attendees = spec.attendees if spec else "all"
-        idx = (np.arange(len(self.codes)) if attendees == "all"
-               else np.array([self.codes.index(c) for c in attendees]))
+        attendees = self.attendees(spec)
+        idx = np.array([self.codes.index(c) for c in attendees])
         moved = self.step_positions(self.positions[idx], self.capability[idx],
                                     self.salience[idx], self.rng)
         new = self.positions.copy()

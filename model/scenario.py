@@ -135,6 +135,7 @@ class Round(Strict):
     date: dt.date
     venue: str
     attendees: list[str] | Literal["all"] = "all"
+    absent: list[str] = Field(default_factory=list)
     shocks: list[Shock] = Field(default_factory=list)
     source: str
 
@@ -183,6 +184,9 @@ class Scenario(Strict):
                 for code in rnd.attendees:
                     if code not in self.actors:
                         raise _Located(("rounds", k, "attendees"), f"unknown actor code {code!r}")
+            for code in rnd.absent:
+                if code not in self.actors:
+                    raise _Located(("rounds", k, "absent"), f"unknown actor code {code!r}")
             for m, shock in enumerate(rnd.shocks):
                 if shock.actor is not None and shock.actor not in self.actors:
                     raise _Located(("rounds", k, "shocks", m, "actor"),
@@ -235,7 +239,9 @@ def _describe(err: dict[str, Any]) -> tuple[tuple, str]:
     return loc, msg
 
 
-def with_overrides(scenario: Scenario, overrides: dict[str, Any], *, origin: str = "--set") -> Scenario:
+def with_overrides(
+    scenario: Scenario, overrides: dict[str, Any], *, origin: str = "--set"
+) -> Scenario:
     """A copy of ``scenario`` with dotted keys replaced: ``us_backstop`` (a parameter),
     ``parameters.us_backstop``, ``actors.DE.salience``, ``actors.DE.conditions.ceasefire``.
 
@@ -315,7 +321,8 @@ def load_scenario(path: str | Path) -> Scenario:
     raw = read_toml(path)
     scenario, lines = scenario_errors(raw)
     if lines:
-        more = f" (and {len(lines) - 1} more; run `negotiate validate {path}`)" if len(lines) > 1 else ""
+        more = (f" (and {len(lines) - 1} more; run `negotiate validate {path}`)"
+                if len(lines) > 1 else "")
         raise InputError(f"{path}: {lines[0]}{more}")
     assert scenario is not None
     return scenario

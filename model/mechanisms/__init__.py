@@ -1,13 +1,9 @@
 """Position-update mechanisms, each a pure function ``step(x, c, s, rng) -> new x``.
 
-=============  ===========================================================  ============
-name           mechanism                                                    source
-=============  ===========================================================  ============
-``eum``        expected utility model                                       Bueno de Mesquita (1994); Scholz, Calbert & Smith (2011)
-``compromise`` capability×salience-weighted mean                            Achen (2006)
-``hk``         Hegselmann–Krause bounded confidence                         Hegselmann & Krause (2002)
-``deffuant``   Deffuant random-pair bounded confidence                      Deffuant et al. (2000)
-=============  ===========================================================  ============
+- ``eum``: expected utility model; Bueno de Mesquita (1994), Scholz, Calbert & Smith (2011)
+- ``compromise``: capability×salience-weighted mean; Achen (2006)
+- ``hk``: Hegselmann–Krause bounded confidence; Hegselmann & Krause (2002)
+- ``deffuant``: Deffuant random-pair bounded confidence; Deffuant et al. (2000)
 """
 
 from __future__ import annotations
