@@ -119,7 +119,7 @@ class StateAgent(mesa.Agent):
         self.unmet = self.unmet_conditions()
         wants_to_deploy = False
         for kind, capacity in self.capacity.items():
-            spec = m.scenario.contribution_types.get(kind)
+            spec = m.scenario_config.contribution_types.get(kind)
             if spec is None or capacity <= 0:
                 continue
             if any(r.forbids(kind) for r in self.red_lines):

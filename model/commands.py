@@ -127,7 +127,7 @@ def _write_run(out: Path, model: Any, tables: Any, args: argparse.Namespace, pat
     (out / "events.txt").write_text("\n".join(tables.events) + "\n", encoding="utf-8")
     run = {
         "scenario": str(path),
-        "scenario_name": model.scenario.name,
+        "scenario_name": model.scenario_config.name,
         "seed": args.seed,
         "rounds": model.total_rounds,
         "parameters": model.params.model_dump(),

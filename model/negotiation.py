@@ -77,7 +77,7 @@ class NegotiationModel(mesa.Model):
         scenario = with_overrides(
             scenario, {**parameters, **(overrides or {})}, origin="parameters"
         )
-        self.scenario = scenario
+        self.scenario_config = scenario  # Mesa >= 3.4 owns Model.scenario
         self.params = scenario.parameters
         self.step_positions = get_mechanism(self.params.mechanism)
         self.total_rounds = len(scenario.rounds) if rounds is None else rounds
@@ -178,7 +178,8 @@ class NegotiationModel(mesa.Model):
 
     def round_spec(self, number: int) -> Round | None:
         """The scenario's round ``number`` (1-based), or None past the scenario's rounds."""
-        return self.scenario.rounds[number - 1] if number <= len(self.scenario.rounds) else None
+        rounds = self.scenario_config.rounds
+        return rounds[number - 1] if number <= len(rounds) else None
 
     def attendees(self, spec: Round | None) -> list[str]:
         """Codes of the actors at the table in a round (everyone past the scenario)."""
