@@ -1,0 +1,156 @@
+"""The command line end to end: validate, run, forecast; bad input gives one clear line."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from model.cli import main
+from tests.conftest import DEFAULT_SCENARIO, ROOT
+
+PUBLISHED_MEAN = [7.4, 7.5, 7.6, 7.6, 7.4, 7.3, 7.4, 7.5, 7.6, 7.3, 7.2]  # Scholz et al. 2011
+
+
+def negotiate(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "model", *args], capture_output=True,
+                          text=True, cwd=ROOT, timeout=120)
+
+
+def test_validate_default_scenario_ok(capsys):
+    assert main(["validate", str(DEFAULT_SCENARIO)]) == 0
+    assert capsys.readouterr().out.strip() == "ok"
+
+
+BROKEN = {
+    "unknown top-level key": (("name = ", "colour = 'red'\nname = "), "colour: unknown key"),
+    "wrong type": (("salience = 0.85\n", "salience = 'high'\n"), "actors.FR.salience"),
+    "out of range": (("salience = 0.85\n", "salience = 1.7\n"), "actors.FR.salience"),
+    "unknown attendee": (('attendees = ["FR", "GB"]', 'attendees = ["FR", "ZZ"]'),
+                         "rounds.1.attendees: unknown actor code 'ZZ'"),
+    "shock on a missing actor": (('actor = "CZ"', 'actor = "NZ"'),
+                                 "rounds.6.shocks.1.actor: unknown actor code 'NZ'"),
+    "not an ISO code": (("[actors.FR]", "[actors.XK1]"), "'XK1' is not an ISO 3166-1"),
+    "unknown condition": (("conditions = { parliament = true }",
+                           "conditions = { parlament = true }"),
+                          "actors.FR.conditions.parlament: unknown key"),
+    "position off the scale": (("position = 70 ", "position = 170 "),
+                               "actors.FR.position: 170.0 is outside the scale"),
+    "unknown parameter": (('mechanism = "eum"', 'mechanism = "eum"\nwarp = 2'),
+                          "parameters.warp: unknown key"),
+    "bad mechanism": (('mechanism = "eum"', 'mechanism = "vote"'), "parameters.mechanism"),
+    "malformed TOML": (("[actors.FR]", "[actors.FR"), "not valid TOML"),
+    "rounds out of order": (("date = 2024-11-25", "date = 2023-11-25"),
+                            "rounds: rounds must be in date order"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_validate_catches_broken_config_with_one_clear_line(case, tmp_path, capsys):
+    (old, new), expected = BROKEN[case]
+    text = DEFAULT_SCENARIO.read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "broken.toml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines, "no error printed"
+    assert all(line.startswith(f"{path}: ") for line in lines)
+    assert any(expected in line for line in lines), lines
+    # run refuses the same file with one line on stderr, exit 2
+    assert main(["run", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"negotiate: error: {path}: ")
+
+
+def test_missing_file_is_one_line(tmp_path, capsys):
+    assert main(["validate", str(tmp_path / "nope.toml")]) == 2
+    assert capsys.readouterr().out.strip() == f"{tmp_path / 'nope.toml'}: no such file"
+
+
+def test_run_writes_tidy_tables_in_both_formats(tmp_path):
+    out = tmp_path / "csv"
+    proc = negotiate("run", "--seed", "3", "--out", str(out), "--quiet")
+    assert proc.returncode == 0, proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert "2026-02-03" in proc.stdout  # the last round is printed
+    rounds = pd.read_csv(out / "rounds.csv")
+    actors = pd.read_csv(out / "actors.csv")
+    n_actors = actors["actor"].nunique()
+    assert list(rounds["round"]) == list(range(len(rounds)))
+    assert len(actors) == n_actors * len(rounds)
+    for col in ("date", "venue", "contributors", "ground_states", "troops_pledged",
+                "mean_position", "russia_threat"):
+        assert col in rounds.columns
+    for col in ("round", "date", "actor", "position", "pledge_ground", "pledge_monitoring",
+                "contributor", "bloc"):
+        assert col in actors.columns
+    assert set(actors["bloc"]) <= {"committed", "conditional", "support", "opposed", "host"}
+    assert (out / "events.txt").read_text(encoding="utf-8").count("\n") > 10
+    run = json.loads((out / "run.json").read_text())
+    assert run["seed"] == 3 and "mesa" in run["versions"]
+
+    pq = tmp_path / "pq"
+    assert main(["run", "--seed", "3", "--out", str(pq), "--format", "parquet", "--quiet"]) == 0
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(pq / "actors.parquet").drop(columns="date").reset_index(drop=True),
+        actors.drop(columns="date"), check_dtype=False)
+
+
+def test_run_set_and_rounds_change_the_run(tmp_path, capsys):
+    assert main(["run", "--rounds", "3", "--set", "us_backstop=1.0",
+                 "--set", "actors.DE.salience=0.95", "--out", str(tmp_path), "--quiet"]) == 0
+    rounds = pd.read_csv(tmp_path / "rounds.csv")
+    assert len(rounds) == 4
+    assert rounds.loc[0, "us_backstop"] == 1.0
+    assert main(["run", "--set", "actors.DE.salience=3"]) == 2
+    assert "actors.DE.salience" in capsys.readouterr().err
+
+
+def test_forecast_cli_prints_and_writes_published_trajectory(tmp_path):
+    proc = negotiate("forecast", "configs/ec_emissions.csv", "--out", str(tmp_path))
+    assert proc.returncode == 0, proc.stderr
+    assert "Netherlands" in proc.stdout
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert list(summary.columns) == ["round", "mean_position", "median_position"]
+    assert summary["mean_position"].to_numpy() == pytest.approx(PUBLISHED_MEAN, abs=0.05)
+    assert summary.loc[0, "median_position"] == 7.0
+    positions = pd.read_csv(tmp_path / "positions.csv")
+    assert list(positions.columns) == ["round", "actor", "position"]
+    assert len(positions) == 11 * 10
+
+
+BAD_TABLES = {
+    "missing column": ("Actor,Capability,Position\nA,1,2\nB,1,3\n", "missing column 'Salience'"),
+    "non-numeric": ("Actor,Capability,Position,Salience\nA,1,x,0.5\nB,1,3,0.5\n",
+                    "row 2, column Position: 'x' is not a number"),
+    "salience out of range": ("actor,capability,position,salience\nA,1,2,1.5\nB,1,3,0.5\n",
+                              "row 2, column salience: salience 1.5 is outside [0, 1]"),
+    "one actor": ("Actor,Capability,Position,Salience\nA,1,2,0.5\n", "at least two"),
+    "duplicate": ("Actor,Capability,Position,Salience\nA,1,2,0.5\nA,1,3,0.5\n",
+                  "row 3, column Actor: duplicate actor 'A'"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BAD_TABLES))
+def test_forecast_bad_table_one_line(case, tmp_path, capsys):
+    text, expected = BAD_TABLES[case]
+    path = tmp_path / "actors.csv"
+    path.write_text(text)
+    assert main(["forecast", str(path)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and expected in err[0] and str(path) in err[0], err
+
+
+def test_forecast_two_dimensions(tmp_path):
+    path = Path(tmp_path / "two.csv")
+    path.write_text("Actor,Capability,Position,Salience,Position,Salience\n"
+                    "A,1,0,1,100,0.5\nB,1,100,1,0,0.5\nC,2,50,0.5,50,1\n")
+    assert main(["forecast", str(path), "--mechanism", "compromise", "--rounds", "2",
+                 "--out", str(tmp_path)]) == 0
+    summary = pd.read_csv(tmp_path / "summary.csv")
+    assert set(summary["dimension"]) == {1, 2}
