@@ -23,17 +23,11 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
 
     table = read_actor_table(args.actors)
     result = forecast(table, mechanism=args.mechanism, rounds=args.rounds, seed=args.seed)
-    wide = result.positions.pivot_table(
-        index="actor",
-        columns="round",
-        values="position",
-        sort=False,
-        **({"aggfunc": "first"}),
-    ) if table.dimensions == 1 else None
     print(f"{args.mechanism} forecast for {len(table.names)} actors, {args.rounds} rounds "
           f"({args.actors})")
-    if wide is not None:
-        print(wide.round(2).to_string())
+    if table.dimensions == 1:
+        wide = result.positions.pivot(index="actor", columns="round", values="position")
+        print(wide.loc[table.names].round(2).to_string())
     print()
     print(result.summary.round(3).to_string(index=False))
     if args.out:
@@ -88,3 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("negotiate: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `negotiate run | head`: the reader has gone
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
