@@ -212,6 +212,8 @@ class NegotiationModel(mesa.Model):
                 i = self.codes.index(shock.actor)
                 if shock.position is not None:
                     self.positions[i] = shock.position
+                if shock.shift is not None:
+                    self.positions[i] = np.clip(self.positions[i] + shock.shift, *self.scale)
                 if shock.salience is not None:
                     self.salience[i] = shock.salience
             self._log(spec, f"Before the round: {shock.note}.")

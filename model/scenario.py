@@ -104,7 +104,8 @@ class Shock(Strict):
     - ``us_backstop``: the US backstop level becomes ``value`` (0–1);
     - ``ceasefire``: a ceasefire is in force (``value`` 1) or breaks down (0);
     - ``russian_threat``: a threat adds ``value`` to Russia's threat level;
-    - ``government_change``: ``actor`` gets a new ``position`` and/or ``salience``;
+    - ``government_change``: ``actor`` moves by ``shift`` points (or to ``position``) and/or
+      gets a new ``salience``;
     - ``un_mandate``: a UN Security Council mandate exists (1) or not (0).
     """
 
@@ -112,6 +113,7 @@ class Shock(Strict):
     value: float | None = None
     actor: str | None = None
     position: float | None = None
+    shift: float | None = None
     salience: Unit | None = None
     note: str
     source: str
@@ -119,8 +121,12 @@ class Shock(Strict):
     @model_validator(mode="after")
     def _fields_for_kind(self) -> Shock:
         if self.kind == "government_change":
-            if self.actor is None or (self.position is None and self.salience is None):
-                raise ValueError("a government_change needs actor and position or salience")
+            if self.actor is None or (
+                self.position is None and self.shift is None and self.salience is None
+            ):
+                raise ValueError("a government_change needs actor and shift, position or salience")
+            if self.position is not None and self.shift is not None:
+                raise ValueError("give a government_change a shift or a position, not both")
         elif self.value is None:
             raise ValueError(f"a {self.kind} shock needs a value")
         if self.kind in ("us_backstop", "ceasefire", "un_mandate") and not 0 <= self.value <= 1:
