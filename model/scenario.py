@@ -161,6 +161,70 @@ class Parameters(Strict):
     pledge_ramp: Annotated[float, Field(gt=0.0, le=100.0)] = 30.0
     nato_consensus_share: Unit = 0.75
     ceasefire_round: Annotated[int, Field(ge=0)] | None = None
+    # The ceasefire phase after the deal (model/ceasefire.py); used when the scenario has one.
+    ceasefire_phase: bool = True
+    ceasefire_horizon_days: Annotated[int, Field(ge=1, le=3650)] = 90
+    violation_propensity: Annotated[float, Field(ge=0.0, le=10.0)] = 0.1
+    force_readiness: Unit = 0.7
+    ceasefire_us_backstop: Unit | None = None
+    ceasefire_ground_contributors: Annotated[int, Field(ge=0)] | None = None
+
+
+RungKind = Literal["diplomatic", "host", "forces", "backstop"]
+
+
+class Rung(Strict):
+    """One rung of the graduated response to a ceasefire violation (model/ceasefire.py).
+
+    ``kind`` says what the rung's strength depends on: ``diplomatic`` (``effect`` as is),
+    ``host`` (the host's own forces: ``effect`` x readiness), ``forces`` (``effect`` x
+    readiness x the share of ``force_scale`` that ``actors`` and ``groups`` have pledged in
+    ``forces``), ``backstop`` (``effect`` x readiness x the US backstop level).
+    ``delay_h``: hours after the initial violation at which the rung acts.
+    """
+
+    name: str
+    kind: RungKind
+    actors: list[str] = Field(default_factory=list)
+    groups: list[Literal["eu", "nato"]] = Field(default_factory=list)
+    delay_h: Annotated[float, Field(ge=0.0)]
+    effect: Annotated[float, Field(ge=0.0, le=10.0)]
+    forces: list[Contribution] = Field(default_factory=lambda: ["ground", "air", "maritime"])
+    min_severity: Unit = 0.0
+    source: str
+
+
+class CeasefireSpec(Strict):
+    """The ceasefire phase after the deal: the ladder, and what the violator weighs.
+
+    ``pledges`` (code -> type -> personnel) lets the phase start on its own, without the
+    negotiation rounds; ``threat`` is then the violator's hostility level (0-1).
+    """
+
+    violator: str | None = None
+    decision_hours: Annotated[float, Field(gt=0.0)] = 24.0
+    tick_hours: Annotated[float, Field(gt=0.0)] = 6.0
+    severities: list[Annotated[float, Field(gt=0.0, le=1.0)]] = Field(
+        default_factory=lambda: [0.25, 0.5, 0.75, 1.0], min_length=1)
+    force_scale: Annotated[float, Field(gt=0.0)] = 20_000.0
+    collapse_gain_days: Annotated[float, Field(ge=0.0)] = 14.0
+    ladder: list[Rung] = Field(min_length=1)
+    pledges: dict[str, dict[Contribution, Annotated[float, Field(ge=0.0)]]] | None = None
+    threat: Unit | None = None
+    source: str = ""
+
+    @model_validator(mode="after")
+    def _ladder_order(self) -> CeasefireSpec:
+        delays = [r.delay_h for r in self.ladder]
+        if delays != sorted(delays):
+            raise ValueError("ladder rungs must be in order of delay_h")
+        names = [r.name for r in self.ladder]
+        if len(set(names)) != len(names):
+            raise ValueError("ladder rung names must be unique")
+        if self.collapse_gain_days * 24 < delays[-1]:
+            raise ValueError(f"collapse_gain_days ({self.collapse_gain_days}) must cover the "
+                             f"last rung's delay ({delays[-1]} h)")
+        return self
 
 
 class Scenario(Strict):
@@ -171,6 +235,26 @@ class Scenario(Strict):
     parameters: Parameters = Field(default_factory=Parameters)
     actors: dict[str, Actor] = Field(min_length=2)
     rounds: list[Round] = Field(min_length=1)
+    ceasefire: CeasefireSpec | None = None
+
+    @model_validator(mode="after")
+    def _ceasefire_references(self) -> Scenario:
+        spec = self.ceasefire
+        if spec is None:
+            return self
+        if spec.violator is not None and spec.violator not in self.actors:
+            raise _Located(("ceasefire", "violator"), f"unknown actor code {spec.violator!r}")
+        if spec.violator is None and self.opposer is None:
+            raise _Located(("ceasefire", "violator"), "no opposer in the scenario: name one")
+        for k, rung in enumerate(spec.ladder):
+            for code in rung.actors:
+                if code not in self.actors:
+                    raise _Located(("ceasefire", "ladder", k, "actors"),
+                                   f"unknown actor code {code!r}")
+        for code in spec.pledges or {}:
+            if code not in self.actors:
+                raise _Located(("ceasefire", "pledges", code), f"unknown actor code {code!r}")
+        return self
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
