@@ -1,0 +1,25 @@
+"""Time one run of the default scenario, after start-up (run by hand, not in CI).
+
+    python3 bench/bench_run.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+
+t0 = time.perf_counter()
+from model.run import run_one  # noqa: E402
+
+t_import = time.perf_counter() - t0
+
+for mechanism in ("eum", "compromise", "hk", "deffuant"):
+    run_one({"mechanism": mechanism}, 0)  # warm
+    times = []
+    for seed in range(50):
+        t = time.perf_counter()
+        run_one({"mechanism": mechanism}, seed)
+        times.append(time.perf_counter() - t)
+    print(f"{mechanism:10s} one run (30 actors, 9 rounds, tables included): "
+          f"median {statistics.median(times) * 1e3:.1f} ms, max {max(times) * 1e3:.1f} ms")
+print(f"start-up (imports, mesa included): {t_import:.2f} s")
