@@ -55,6 +55,7 @@ class StateAgent(mesa.Agent):
         self.unmet: list[str] = []
         self.bloc = "host" if actor.kind == "host" else "opposed"
         self.willing_rounds = 0  # consecutive rounds willing to deploy: a mandate takes one
+        self.wants_to_deploy = False  # this round, before conditions
 
     # -- state shared with the model's arrays -------------------------------------------
     @property
@@ -138,7 +139,7 @@ class StateAgent(mesa.Agent):
             if share > 0:
                 pledges[kind] = round(capacity * share)
         self.willing_rounds = self.willing_rounds + 1 if wants_to_deploy else 0
-        self._wants_to_deploy = wants_to_deploy
+        self.wants_to_deploy = wants_to_deploy
         return pledges
 
     def classify(self) -> str:
@@ -150,7 +151,7 @@ class StateAgent(mesa.Agent):
             return "opposed"
         if self.committed:
             return "committed"
-        if getattr(self, "_wants_to_deploy", False) and self.unmet:
+        if self.wants_to_deploy and self.unmet:
             return "conditional"
         if self.contributor or self.position >= self.model.support_threshold:
             return "support"

@@ -74,6 +74,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from model.scenario import with_overrides
 
     scenario = with_overrides(scenario, {**params, **overrides})
+    if args.ladder:
+        from model.ceasefire import with_ladder
+
+        scenario = with_ladder(scenario, args.ladder)
     if args.rounds is not None and args.rounds < 0:
         raise InputError(f"--rounds: must be >= 0, got {args.rounds}")
     if args.format == "parquet":
@@ -90,14 +94,12 @@ def _cmd_run(args: argparse.Namespace) -> int:
     print("-" * len(header))
     shown = 0
     while True:
-        if model.round > 0 or True:
-            r = model.round
-            spec = model.round_spec(r) if r else None
-            dc = model.datacollector.model_reporters
-            print(f"{r:>5}  {(spec.date.isoformat() if spec else ''):10}  "
-                  f"{(spec.venue if spec else ('start' if r == 0 else '-'))[:28]:28} "
-                  f"{dc['contributors'](model):>7} {dc['ground_states'](model):>6} "
-                  f"{model.pledged('ground'):>7,.0f} {model.russia_threat:>6.2f}")
+        r = model.round
+        spec = model.round_spec(r) if r else None
+        venue = spec.venue if spec else ("start" if r == 0 else "-")
+        print(f"{r:>5}  {(spec.date.isoformat() if spec else ''):10}  {venue[:28]:28} "
+              f"{model.contributors():>7} {len(model.committed_codes):>6} "
+              f"{model.pledged('ground'):>7,.0f} {model.russia_threat:>6.2f}")
         if not args.quiet:
             for event in model.events[shown:]:
                 print(f"         {event.text}")
@@ -110,8 +112,20 @@ def _cmd_run(args: argparse.Namespace) -> int:
         blocs.setdefault(agent.bloc, []).append(agent.code)
     print("\nafter the last round: " + "; ".join(
         f"{bloc} {', '.join(sorted(codes))}" for bloc, codes in sorted(blocs.items())))
+    from model.ceasefire import ceasefire_after
+
+    tables = tables_of(model)
+    phase = ceasefire_after(model)
+    if phase is not None:
+        phase.run()
+        if not args.quiet:
+            print()
+            for event in phase.history:
+                print(f"  {event}")
+        print("\n" + "\n".join(phase.report()))
+        tables.extra.update(phase.tables())
     if args.out:
-        _write_run(Path(args.out), model, tables_of(model), args, path)
+        _write_run(Path(args.out), model, tables, args, path)
     return 0
 
 
@@ -132,10 +146,12 @@ def _write_run(out: Path, model: Any, tables: Any, args: argparse.Namespace, pat
         "rounds": model.total_rounds,
         "parameters": model.params.model_dump(),
         "set": args.set or [],
+        "ladder": getattr(args, "ladder", None),
         "versions": versions(),
     }
     (out / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n")
-    print(f"\nwrote {out}/rounds.{ext}, actors.{ext}, events.txt, run.json")
+    extra = "".join(f", {name}.{ext}" for name in tables.extra)
+    print(f"\nwrote {out}/rounds.{ext}, actors.{ext}{extra}, events.txt, run.json")
 
 
 def _register_core(sub: argparse._SubParsersAction) -> None:
@@ -155,6 +171,8 @@ def _register_core(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="directory for rounds, actors, events.txt and run.json")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
     p.add_argument("--quiet", action="store_true", help="no event log on the terminal")
+    p.add_argument("--ladder", metavar="FILE", help="a TOML file whose [ceasefire] section "
+                   "replaces the scenario's (e.g. configs/ladder_variants/no_us_rung.toml)")
     p.set_defaults(handler=_cmd_run)
 
 

@@ -120,8 +120,8 @@ class NegotiationModel(mesa.Model):
         self.events: list[Event] = []
         self.datacollector = mesa.DataCollector(
             model_reporters={
-                "contributors": lambda m: sum(a.contributor for a in m.states.values()),
-                "ground_states": lambda m: sum(a.committed for a in m.states.values()),
+                "contributors": NegotiationModel.contributors,
+                "ground_states": lambda m: len(m.committed_codes),
                 "troops_pledged": lambda m: m.pledged("ground"),
                 "mean_position": lambda m: m.mean_position(),
                 "russia_threat": lambda m: m.russia_threat,
@@ -166,6 +166,10 @@ class NegotiationModel(mesa.Model):
             return False
         share = np.mean(self.positions[self.nato_mask] >= self.presence_threshold)
         return bool(share >= self.params.nato_consensus_share)
+
+    def contributors(self) -> int:
+        """States pledging anything this round."""
+        return sum(a.contributor for a in self.states.values())
 
     def pledged(self, kind: str) -> float:
         return float(sum(a.pledges.get(kind, 0.0) for a in self.states.values()))
@@ -270,7 +274,7 @@ class NegotiationModel(mesa.Model):
                 self._log(spec, f"{self.opposer.name}'s threat level {verb} to {threat:.2f}.")
             self.russia_threat = threat
         self._log(spec, (
-            f"{self.datacollector.model_reporters['contributors'](self)} contributors; "
+            f"{self.contributors()} contributors; "
             f"{len(self.committed_codes)} states pledge ground troops "
             f"({_fmt(self.pledged('ground'))} troops)."
         ))
