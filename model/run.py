@@ -58,10 +58,18 @@ def run_one(
     rounds: int | None = None,
 ) -> RunTables:
     """Build the model from ``scenario`` with ``parameters`` (model parameters and dotted actor
-    paths such as ``actors.DE.salience``), run every round, and return its tables."""
+    paths such as ``actors.DE.salience``), run every round, then the ceasefire phase when the
+    scenario has one (``extra["outcomes"]``, ``extra["ceasefire_states"]``,
+    ``extra["ceasefire_events"]``; :mod:`model.ceasefire`), and return its tables."""
     params = dict(parameters or {})
     overrides = {k: params.pop(k) for k in list(params) if "." in k}
     model = NegotiationModel(scenario, rng=seed, rounds=rounds, overrides=overrides, **params)
     while model.running:
         model.step()
-    return tables_of(model)
+    tables = tables_of(model)
+    from model.ceasefire import ceasefire_after
+
+    phase = ceasefire_after(model)  # None without [ceasefire] or with ceasefire_phase = false
+    if phase is not None:
+        tables.extra.update(phase.run().tables())
+    return tables

@@ -164,7 +164,7 @@ class Parameters(Strict):
     # The ceasefire phase after the deal (model/ceasefire.py); used when the scenario has one.
     ceasefire_phase: bool = True
     ceasefire_horizon_days: Annotated[int, Field(ge=1, le=3650)] = 90
-    violation_propensity: Annotated[float, Field(ge=0.0, le=10.0)] = 0.1
+    violation_propensity: Annotated[float, Field(ge=0.0, le=10.0)] = 0.03
     force_readiness: Unit = 0.7
     ceasefire_us_backstop: Unit | None = None
     ceasefire_ground_contributors: Annotated[int, Field(ge=0)] | None = None
