@@ -641,7 +641,7 @@ class CeasefirePhase:
               "violation": e.violation if e.violation is not None else pd.NA,
               "rung": self.ladder[e.rung].name if e.rung is not None else "", "text": e.text}
              for e in self.history],
-            columns=["hour", "day", "violation", "rung", "text"])
+            columns=["hour", "day", "violation", "rung", "text"]).astype({"violation": "Int64"})
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """``outcomes`` (one row), ``ceasefire_states`` and ``ceasefire_events``."""
