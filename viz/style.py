@@ -1,0 +1,39 @@
+"""Colours and labels shared by the live view's map, charts and table (one palette)."""
+
+from __future__ import annotations
+
+#: Bloc of a state after a round (see ``StateAgent.classify``) → fill colour.
+BLOC_COLOURS = {
+    "committed": "#1a9850",  # pledges ground troops in Ukraine
+    "conditional": "#f39c12",  # would deploy once its conditions are met
+    "support": "#74add1",  # support from outside Ukraine only
+    "opposed": "#d73027",
+    "host": "#ffd500",  # Ukraine
+}
+
+BLOC_LABELS = {
+    "committed": "committed (ground troops)",
+    "conditional": "conditional",
+    "support": "support only",
+    "opposed": "opposed",
+    "host": "host (Ukraine)",
+}
+
+#: Contribution types in the order of their sectors on a node's ring (clockwise from 12).
+TYPE_ORDER = ("ground", "monitoring", "air", "maritime", "training", "logistics")
+
+TYPE_COLOURS = {
+    "ground": "#1b5e20",
+    "monitoring": "#6a1b9a",
+    "air": "#1565c0",
+    "maritime": "#00838f",
+    "training": "#ef6c00",
+    "logistics": "#6d4c41",
+}
+
+THREAT_COLOUR = "#b71c1c"
+
+
+def fmt_int(x: float) -> str:
+    """12,345 (thousands separators, no decimals)."""
+    return f"{x:,.0f}"
