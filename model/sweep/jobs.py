@@ -1,0 +1,49 @@
+"""What travels between the sweep runner and its workers: a :class:`Job` (a batch of runs)
+and its :class:`Result`. This module is light (no Mesa): the runner's process imports it,
+and only the workers import :mod:`model.sweep.worker` and the model."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Job:
+    batch: int
+    scenario_text: str
+    scenario_hash: str
+    scenario_label: str
+    seed: int
+    replications: int
+    crn: bool
+    rounds: int | None
+    every: str
+    actors: bool
+    runs: list[tuple[int, int, int, dict[str, Any]]]  # run_id, design_point, replication, params
+
+
+@dataclass
+class Result:
+    batch: int
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # runs, outcomes, rounds, ...
+
+    @property
+    def runs(self) -> pd.DataFrame:
+        return self.tables["runs"]
+
+
+def run_batch(job: Job, run_fn: Any = None) -> Result:
+    """Run a batch in this process (see :func:`model.sweep.worker.run_batch`)."""
+    from model.sweep import worker
+
+    return worker.run_batch(job, run_fn)
+
+
+def init_worker() -> None:
+    """Process-pool initializer: leave Ctrl-C to the parent, which stops the sweep cleanly."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
