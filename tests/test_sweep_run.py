@@ -126,6 +126,19 @@ def test_dask_local_cluster_equals_serial(clean, sweep_file, tmp_path):
     assert_same(tables_of(tmp_path / "dask", tmp_path), clean[1])
 
 
+def test_existing_dask_scheduler_equals_serial(clean, sweep_file, tmp_path, capsys):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, host="127.0.0.1",
+                                  dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://127.0.0.1:")
+        code = main(["sweep", "run", str(sweep_file), "--out", str(tmp_path / "sched"),
+                     "--executor", "dask", "--scheduler", cluster.scheduler_address,
+                     "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    assert f"connected to {cluster.scheduler_address} (2 workers)" in capsys.readouterr().err
+    assert_same(tables_of(tmp_path / "sched", tmp_path), clean[1])
+
+
 def _cli(*args: str) -> list[str]:
     return [sys.executable, "-m", "model", "sweep", *args]
 

@@ -117,7 +117,7 @@ def run_sensitivity(file: str | Path, *, method: str = "sobol", outcome: str,
         table = analyse(sweep, outcomes, outcome)
     label = "Sobol indices (first order S1, total ST)" if method == "sobol" else \
         "Morris elementary effects (mu*, sigma)"
-    print(f"{label} of {outcome}, final round; {n} runs; 95% confidence intervals from "
+    print(f"{label} of {outcome} at the end of each run; {n} runs; 95% confidence intervals from "
           f"{NUM_RESAMPLES} bootstrap resamples (*_conf: half-widths)")
     if table.drop(columns=["outcome", "parameter"]).isna().all().all():
         print(f"note: {outcome} does not vary over this design; the indices are undefined")
