@@ -153,13 +153,13 @@ def map_svg(model) -> str:
     colour = BLOC_COLOURS["committed"]
     if len(pts) >= 3:
         path = " ".join(f"{x:.1f},{y:.1f}" for x, y in pts)
-        out.append(f'<polygon points="{path}" fill="{colour}" fill-opacity="0.12" '
-                   f'stroke="{colour}" stroke-opacity="0.6" stroke-width="2" '
+        out.append(f'<polygon points="{path}" fill="{colour}" fill-opacity="0.25" '
+                   f'stroke="{colour}" stroke-opacity="0.25" stroke-width="22" '
                    'stroke-linejoin="round" class="viz-hull"/>')
     elif len(pts) == 2:
         (x0, y0), (x1, y1) = pts
         out.append(f'<line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x1:.1f}" y2="{y1:.1f}" '
-                   f'stroke="{colour}" stroke-opacity="0.35" stroke-width="14" '
+                   f'stroke="{colour}" stroke-opacity="0.25" stroke-width="22" '
                    'stroke-linecap="round" class="viz-hull"/>')
     # ... and lines between friends who both contribute
     seen = set()

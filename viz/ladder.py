@@ -3,9 +3,10 @@
 Shown when the scenario has a ``[ceasefire]`` section (:mod:`model.ceasefire`). Before the
 last round the rungs are listed, greyed out. Once the negotiation is over, the phase starts
 from the pledges, US backstop and threat the negotiation ended with: the clock advances a
-tick (``[ceasefire] tick_hours``) or a day at a time, the violator decides by itself once a
-day, and the **Violation** button starts one by hand. Each rung lights up as it acts
-(green), finds no forces to act with (red) or is skipped; the history is newest first.
+tick (``[ceasefire] tick_hours``), a day at a time or to the horizon, the violator decides
+by itself once a day, and the **Violation** button starts one by hand. Each rung lights up
+as it acts (green), finds no forces to act with (red) or is skipped; the history is newest
+first.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ def history_html(phase, limit: int = 12) -> str:
 @solara.component
 def LadderPanel(model, version: int = 0):
     """The ceasefire phase after the negotiation: the ladder, the clock, a Violation button."""
-    ticks, set_ticks = solara.use_state(0)  # bumped after each click: the phase mutates
+    _, set_ticks = solara.use_state(0)  # bumped after each click: the phase mutates
     severity, set_severity = solara.use_state(0.5)
     finished = not model.running
     phase = solara.use_memo(lambda: ceasefire_after(model) if finished else None,
@@ -115,7 +116,7 @@ def LadderPanel(model, version: int = 0):
     def act(fn):
         def handler():
             fn()
-            set_ticks(ticks + 1)
+            set_ticks(lambda t: t + 1)
         return handler
 
     with solara.Card("Ceasefire phase: the graduated response", classes=["viz-ladder"],
@@ -141,6 +142,9 @@ def LadderPanel(model, version: int = 0):
                                   classes=["viz-ladder-tick"])
                     solara.Button("+1 day", on_click=act(lambda: phase.advance(24)),
                                   disabled=phase.finished, outlined=True)
+                    solara.Button("To the end", on_click=act(phase.run),
+                                  disabled=phase.finished, outlined=True,
+                                  classes=["viz-ladder-run"])
                     solara.Select("Severity", value=severity, on_value=set_severity,
                                   values=list(phase.severities), dense=True,
                                   style="max-width: 110px")
