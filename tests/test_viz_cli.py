@@ -14,7 +14,7 @@ def started(monkeypatch, tmp_path):
     """Capture the server command instead of running it; no npm either."""
     calls: dict = {}
 
-    def fake_call(cmd, env):
+    def fake_run(cmd, env):
         calls["cmd"], calls["env"] = cmd, env
         return 0
 
@@ -22,7 +22,7 @@ def started(monkeypatch, tmp_path):
         calls["prepared"] = cache_dir
         return cache_dir
 
-    monkeypatch.setattr(cli.subprocess, "call", fake_call)
+    monkeypatch.setattr(cli, "run_server", fake_run)
     monkeypatch.setattr(assets, "prepare_assets", fake_prepare)
     monkeypatch.setattr(assets, "missing_assets", lambda cache_dir=None, wanted=None: ["x"])
     monkeypatch.delenv(assets.CACHE_ENV, raising=False)

@@ -96,9 +96,19 @@ def _cmd_viz(args: argparse.Namespace) -> int:
     if args.host not in ("127.0.0.1", "localhost", "::1"):
         print("negotiate viz: the server is reachable from other machines on this network; "
               "each browser tab gets its own model", file=sys.stderr)
-    try:
+    return run_server(cmd, env)
+
+
+def run_server(cmd: list[str], env: dict[str, str]) -> int:
+    """Run the server in place of this process where possible (signals then reach it
+    directly, and stopping the launcher cannot leave an orphan server behind)."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if os.name == "posix":
+        os.execve(cmd[0], cmd, env)  # does not return
+    try:  # pragma: no cover - Windows
         return subprocess.call(cmd, env=env)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # pragma: no cover
         return 130
 
 
