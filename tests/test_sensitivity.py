@@ -43,8 +43,10 @@ def test_the_threat_credibility_matters_and_the_longitude_does_not():
 
 def test_sobol_indices(tmp_path, capsys):
     to = tmp_path / "sobol.csv"
+    runs = tmp_path / "runs"
     code = main(["sensitivity", str(sweep_file(tmp_path)), "--method", "sobol", "--outcome",
-                 "troops_pledged", "--executor", "serial", "--quiet", "--to", str(to)])
+                 "troops_pledged", "--executor", "serial", "--quiet", "--to", str(to),
+                 "--out", str(runs)])
     assert code == 0
     out = capsys.readouterr().out
     assert "Sobol indices" in out and "troops_pledged" in out
@@ -56,6 +58,10 @@ def test_sobol_indices(tmp_path, capsys):
     assert ind.loc["actors.DE.lon", "S1"] == pytest.approx(0.0, abs=1e-12)
     assert ind.loc["russia_threat_credibility", "ST"] > 0.5
     assert np.isfinite(ind["ST_conf"]).all() and (ind["ST_conf"] >= 0).all()
+    # the runs were kept: a sampled parameter plots as binned means
+    assert main(["sweep", "plot", str(runs), "--outcome", "troops_pledged"]) == 0
+    assert sorted(p.name for p in (runs / "figures").glob("*.png")) == [
+        "troops_pledged__actors.DE.lon.png", "troops_pledged__russia_threat_credibility.png"]
 
 
 def test_morris_per_mechanism_and_runs_kept(tmp_path, capsys):

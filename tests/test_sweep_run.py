@@ -327,3 +327,30 @@ def test_plot_writes_a_png_per_outcome_and_parameter(clean, tmp_path, capsys):
         assert p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert main(["sweep", "plot", str(out), "--outcome", "nope"]) == 2
     assert "--outcome nope: not an outcome" in capsys.readouterr().err
+
+
+def test_final_round_only_and_no_actor_table(tmp_path, capsys):
+    path = tmp_path / "final.toml"
+    path.write_text(f"""
+scenario = "{SCENARIO}"
+seed = 3
+replications = 2
+[parameters]
+mechanism = ["eum", "compromise"]
+[output]
+every = "final"
+actors = false
+""")
+    out = tmp_path / "out"
+    summary = run_sweep(load_sweep(path), out, executor="serial", quiet=True)
+    assert summary.status == "complete" and summary.done == 4
+    rounds = Store(out).table("rounds")
+    full = run_one({"mechanism": "compromise"}, load_sweep(path).run_seed(3)).rounds
+    assert list(rounds["run_id"]) == [0, 1, 2, 3]
+    assert (rounds["round"] == full["round"].max()).all()
+    last = rounds[rounds["run_id"] == 3].drop(columns=["run_id", "design_point", "replication"])
+    pd.testing.assert_frame_equal(last.reset_index(drop=True),
+                                  full.tail(1).reset_index(drop=True), check_exact=True)
+    assert "actors" not in Store(out).kinds()
+    assert main(["sweep", "export", str(out), "--what", "actors", "--format", "csv"]) == 2
+    assert "no actors table" in capsys.readouterr().err
