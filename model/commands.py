@@ -71,9 +71,6 @@ def _cmd_run(args: argparse.Namespace) -> int:
         sets["mechanism"] = args.mechanism
     overrides = {k: v for k, v in sets.items() if "." in k}
     params = {k: v for k, v in sets.items() if "." not in k}
-    from model.scenario import with_overrides
-
-    scenario = with_overrides(scenario, {**params, **overrides})
     if args.ladder:
         from model.ceasefire import with_ladder
 
@@ -85,8 +82,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
             import pyarrow  # noqa: F401
         except ImportError:
             raise InputError("--format parquet: needs pyarrow (pip install pyarrow)") from None
-    model = NegotiationModel(scenario, rng=args.seed, rounds=args.rounds)
-    print(f"{scenario.name}: mechanism {scenario.parameters.mechanism}, seed {args.seed}, "
+    model = NegotiationModel(scenario, rng=args.seed, rounds=args.rounds,
+                             overrides={**params, **overrides})
+    print(f"{scenario.name}: mechanism {model.params.mechanism}, seed {args.seed}, "
           f"{model.total_rounds} rounds")
     header = f"{'round':>5}  {'date':10}  {'venue':28} {'contrib':>7} {'ground':>6} " \
              f"{'troops':>7} {'threat':>6}"

@@ -205,7 +205,8 @@ class NegotiationModel(mesa.Model):
             self._log(spec, "A ceasefire takes effect (the ceasefire_round lever).")
         for shock in shocks:
             if shock.kind == "us_backstop":
-                self.us_backstop = float(shock.value)
+                level = shock.value if shock.value is not None else self.us_backstop + shock.change
+                self.us_backstop = float(np.clip(level, 0.0, 1.0))
             elif shock.kind == "ceasefire":
                 self.ceasefire = bool(shock.value)
             elif shock.kind == "un_mandate":

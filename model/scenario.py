@@ -101,7 +101,9 @@ ShockKind = Literal[
 class Shock(Strict):
     """An exogenous change before a round.
 
-    - ``us_backstop``: the US backstop level becomes ``value`` (0–1);
+    - ``us_backstop``: the US backstop level moves by ``change`` (clipped to [0, 1]), or is
+      set to ``value``. Write announcements as a ``change``, so that the ``us_backstop``
+      parameter (the starting level: a lever, a sweep) keeps acting in every round;
     - ``ceasefire``: a ceasefire is in force (``value`` 1) or breaks down (0);
     - ``russian_threat``: a threat adds ``value`` to Russia's threat level;
     - ``government_change``: ``actor`` moves by ``shift`` points (or to ``position``) and/or
@@ -111,6 +113,7 @@ class Shock(Strict):
 
     kind: ShockKind
     value: float | None = None
+    change: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
     actor: str | None = None
     position: float | None = None
     shift: float | None = None
@@ -127,8 +130,14 @@ class Shock(Strict):
                 raise ValueError("a government_change needs actor and shift, position or salience")
             if self.position is not None and self.shift is not None:
                 raise ValueError("give a government_change a shift or a position, not both")
+        elif self.kind == "us_backstop":
+            if (self.value is None) == (self.change is None):
+                raise ValueError("a us_backstop shock needs a value or a change, not both")
+            return self
         elif self.value is None:
             raise ValueError(f"a {self.kind} shock needs a value")
+        if self.change is not None:
+            raise ValueError(f"a {self.kind} shock takes a value, not a change")
         if self.kind in ("us_backstop", "ceasefire", "un_mandate") and not 0 <= self.value <= 1:
             raise ValueError(f"a {self.kind} value must lie in [0, 1], got {self.value}")
         return self

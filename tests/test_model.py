@@ -149,12 +149,13 @@ def test_us_backstop_shock_matters():
     raw2 = copy.deepcopy(raw)
     for shock in raw2["rounds"][4]["shocks"]:
         if shock["kind"] == "us_backstop":
-            shock["value"] = 0.0
+            shock["change"] = 0.0
     base = run_one({}, 0, scenario=scenario)
     cut = run_one({}, 0, scenario=Scenario.model_validate(raw2))
     pd.testing.assert_frame_equal(base.rounds.iloc[:5], cut.rounds.iloc[:5])
     assert not base.rounds.iloc[5:].equals(cut.rounds.iloc[5:])
-    assert (cut.rounds["us_backstop"].iloc[5] == 0.0)
+    assert cut.rounds["us_backstop"].iloc[5] == pytest.approx(cut.rounds["us_backstop"].iloc[4])
+    assert base.rounds["us_backstop"].iloc[5] > base.rounds["us_backstop"].iloc[4]
 
 
 @pytest.mark.parametrize("mechanism", ["eum", "deffuant"])
@@ -189,3 +190,25 @@ def test_event_log_names_venue_date_and_round_summary():
     texts = [str(e) for e in model.events]
     assert texts and all(t.startswith("Paris, Élysée, 2024-02-26: ") for t in texts)
     assert "contributors" in texts[-1]
+
+
+def test_us_backstop_lever_shifts_every_announced_level():
+    """The lever sets the starting level; the scenario's announcements are changes to it."""
+    base = run_one({}, 0).rounds["us_backstop"].to_numpy()
+    high = run_one({"us_backstop": 0.75}, 0).rounds["us_backstop"].to_numpy()
+    none = run_one({"us_backstop": 0.0}, 0).rounds["us_backstop"].to_numpy()
+    assert len(set(base.round(6))) > 2  # the default scenario does announce changes
+    assert high == pytest.approx(base + 0.25)  # no clipping on this path
+    assert none[0] == 0.0 and (none >= 0).all()
+    # a cut below zero saturates, so later offers start from 0: never above the default
+    assert (none <= base + 1e-12).all() and none[-1] < base[-1]
+
+
+def test_a_weaker_us_backstop_delays_the_uk():
+    """The UK's stated condition is a US backstop (brief): starting from none, it commits
+    only once the US offers have lifted the level to its threshold, later than by default."""
+    default = committed_rounds(run_one({}, 0), "GB")
+    weak = committed_rounds(run_one({"us_backstop": 0.0}, 0), "GB")
+    assert default and weak and weak[0] > default[0]
+    levels = run_one({"us_backstop": 0.0}, 0).rounds.set_index("round")["us_backstop"]
+    assert levels[weak[0]] >= 0.4 > levels[weak[0] - 1]
