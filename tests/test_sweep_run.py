@@ -19,7 +19,8 @@ from model.cli import main
 from model.run import run_one
 from model.sweep.runner import run_sweep
 from model.sweep.spec import load_sweep
-from model.sweep.store import Store, export
+from model.sweep.store import Store
+from model.sweep.tables import export
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "configs" / "coalition_of_the_willing.toml"

@@ -51,7 +51,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from model.sweep.store import export
+    from model.sweep.tables import export
 
     path, rows = export(args.dir, args.what, args.format, args.to)
     print(f"wrote {path} ({rows} rows)")

@@ -1,13 +1,12 @@
 """What travels between the sweep runner and its workers: a :class:`Job` (a batch of runs)
-and its :class:`Result`. This module is light (no Mesa): the runner's process imports it,
-and only the workers import :mod:`model.sweep.worker` and the model."""
+and its :class:`Result` (each table as the bytes of a Parquet file). This module is light
+(no Mesa, no pandas, no pyarrow): the runner's process imports it, and only the workers
+import :mod:`model.sweep.worker` and the model."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-
-import pandas as pd
 
 
 @dataclass(frozen=True)
@@ -28,11 +27,9 @@ class Job:
 @dataclass
 class Result:
     batch: int
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)  # runs, outcomes, rounds, ...
-
-    @property
-    def runs(self) -> pd.DataFrame:
-        return self.tables["runs"]
+    runs: int = 0
+    failed: int = 0
+    tables: dict[str, bytes] = field(default_factory=dict)  # Parquet files: runs, rounds, ...
 
 
 def run_batch(job: Job, run_fn: Any = None) -> Result:

@@ -162,12 +162,6 @@ def make_job(sweep: Sweep, batch: int, run_ids: list[int], records: list[dict]) 
                actors=sweep.spec.output.actors, runs=runs)
 
 
-def _design_records(sweep: Sweep) -> list[dict]:
-    table = sweep.design.table.drop(columns="design_point")
-    return [{k: v.item() if hasattr(v, "item") else v for k, v in row.items()}
-            for row in table.to_dict("records")]
-
-
 @contextmanager
 def _sigterm_as_interrupt():
     """SIGTERM (a batch scheduler's warning before a kill) stops the sweep like Ctrl-C."""
@@ -236,7 +230,7 @@ def run_sweep(
     size = batch_size or auto_batch_size(len(remaining), 1 if executor == "serial" else workers)
     plan = batches(remaining, size)
     manifest["sessions"][-1]["batch_size"] = size
-    records = _design_records(sweep)
+    records = sweep.design.records()
     task = run_batch if run_fn is None else functools.partial(run_batch, run_fn=run_fn)
     if resume:
         log(f"resuming {store.out}: {len(done)} of {total} runs done, {len(remaining)} to go")
@@ -249,11 +243,9 @@ def run_sweep(
     def record(result: Result) -> None:
         nonlocal failed, ran
         store.write_batch(result.batch, result.tables)
-        n = len(result.runs)
-        bad = int((result.runs["status"] != "ok").sum())
-        failed += bad
-        ran += n
-        bar.update(n)
+        failed += result.failed
+        ran += result.runs
+        bar.update(result.runs)
         bar.set_postfix(failed=failed)
 
     try:
@@ -283,7 +275,7 @@ def run_sweep(
     finally:
         bar.close()
         counts = {"ran": ran, "failed_total": failed, "done": len(done) + ran}
-        store.finish(manifest, status, counts)
+        store.finish(manifest, status, counts, sweep)
     return Summary(out=store.out, total=total, done=len(done) + ran, failed=failed, ran=ran,
                    seconds=time.perf_counter() - t0, status=status)
 

@@ -28,8 +28,7 @@ def outcome_names(sweep: Sweep) -> list[str]:
     from model.run import run_one
     from model.sweep.worker import outcome_row
 
-    row = sweep.design.table.drop(columns="design_point").iloc[0].to_dict()
-    params = {k: (v.item() if hasattr(v, "item") else v) for k, v in row.items()}
+    params = sweep.design.records()[0]
     tables = run_one(params, sweep.run_seed(0), scenario=sweep.scenario,
                      rounds=sweep.spec.rounds)
     return list(outcome_row(tables, params))
@@ -54,7 +53,7 @@ def analyse(sweep: Sweep, outcomes: pd.DataFrame, outcome: str) -> pd.DataFrame:
     size = design.block_size
     for b in range(design.blocks):
         yb = y[b * size:(b + 1) * size]
-        fixed = design.table.iloc[b * size][lists].to_dict() if lists else {}
+        fixed = {k: design.records()[b * size][k] for k in lists}
         base = {**fixed, "outcome": outcome}
         flat = not np.isfinite(yb).all() or np.ptp(yb) == 0
         with warnings.catch_warnings():

@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from model.errors import InputError
@@ -157,25 +156,50 @@ def _num(x: float) -> str:
 
 @dataclass
 class Design:
-    """The design points (``table``: design_point and one column per parameter).
+    """The design points: ``rows`` of values for ``columns`` (one per parameter), as plain
+    Python values so that the runner's process needs no pandas; ``table`` and ``arrow()``
+    give them with ``design_point`` as the first column.
 
     For sampled designs, ``problem`` is the SALib problem over the ranges, ``raw`` the
-    sample as SALib drew it (before integer ranges are floored), and the table is ``blocks``
+    sample as SALib drew it (before integer ranges are floored), and the rows are ``blocks``
     repetitions of it, one per combination of the list values (block-major).
     """
 
-    table: pd.DataFrame
+    columns: list[str]
+    rows: list[tuple]
+    kinds: dict[str, str]
     problem: dict | None = None
     raw: np.ndarray | None = None
     blocks: int = 1
+    _table: Any = field(default=None, repr=False)
 
     @property
     def n_points(self) -> int:
-        return len(self.table)
+        return len(self.rows)
 
     @property
     def block_size(self) -> int:
         return self.n_points // self.blocks if self.blocks else 0
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def arrow(self):
+        import pyarrow as pa
+
+        types = {"int": pa.int64(), "float": pa.float64(), "str": pa.string(),
+                 "bool": pa.bool_()}
+        arrays = {"design_point": pa.array(range(self.n_points), type=pa.int64())}
+        for i, c in enumerate(self.columns):
+            arrays[c] = pa.array([row[i] for row in self.rows], type=types[self.kinds[c]])
+        return pa.table(arrays)
+
+    @property
+    def table(self):
+        """A pandas DataFrame (imports pandas)."""
+        if self._table is None:
+            self._table = self.arrow().to_pandas()
+        return self._table
 
 
 # -- seeds -------------------------------------------------------------------------------
@@ -410,50 +434,38 @@ def _sample(sweep: Sweep, problem: dict) -> np.ndarray:
     return morris.sample(problem, d.samples, num_levels=d.morris_levels, seed=seed)
 
 
-def _as_kind(column: np.ndarray, p: Param) -> np.ndarray:
+def _as_kind(value: float, p: Param) -> int | float:
     if p.kind == "int":
-        return np.minimum(np.floor(column), p.high).astype(np.int64)
-    return column.astype(float)
+        return int(min(math.floor(value), p.high))
+    return float(value)
 
 
 def build_design(sweep: Sweep) -> Design:
     d = sweep.spec.design
     lists = [p for p in sweep.params if not p.is_range]
     ranges = [p for p in sweep.params if p.is_range]
-    keys = [p.key for p in sweep.params]
+    order = [p.key for p in lists] + [p.key for p in ranges]
+    where = [order.index(p.key) for p in sweep.params]  # back to the file's order
     combos = list(itertools.product(*(p.values for p in lists)))
     problem = raw = None
     if d.method == "grid":
         axes = []
         for p in ranges:
-            n = p.levels or d.levels
-            pts = np.linspace(p.low, p.high, n)
+            pts = np.linspace(p.low, p.high, p.levels or d.levels)
             axes.append(sorted({int(round(x)) for x in pts}) if p.kind == "int"
                         else [float(x) for x in pts])
-        rows = []
-        for combo in combos:
-            for point in itertools.product(*axes):
-                rows.append(dict(zip([p.key for p in lists], combo, strict=True))
-                            | dict(zip([p.key for p in ranges], point, strict=True)))
-        table = pd.DataFrame(rows, columns=keys)
-        for p in ranges:
-            table[p.key] = table[p.key].astype("int64" if p.kind == "int" else "float64")
+        points = list(itertools.product(*axes))
     else:
         problem = salib_problem(ranges)
         raw = _sample(sweep, problem)
-        block = pd.DataFrame({p.key: _as_kind(raw[:, i], p) for i, p in enumerate(ranges)})
-        frames = []
-        for combo in combos:
-            f = block.copy()
-            for p, v in zip(lists, combo, strict=True):
-                f[p.key] = v
-            frames.append(f)
-        table = pd.concat(frames, ignore_index=True)[keys]
-    for p in lists:
-        if p.kind == "float":
-            table[p.key] = table[p.key].astype("float64")
-    table.insert(0, "design_point", np.arange(len(table), dtype=np.int64))
-    return Design(table=table.reset_index(drop=True), problem=problem, raw=raw,
+        points = [tuple(_as_kind(x, p) for x, p in zip(row, ranges, strict=True)) for row in raw]
+    rows = []
+    for combo in combos:
+        for point in points:
+            values = (*combo, *point)
+            rows.append(tuple(values[i] for i in where))
+    return Design(columns=[p.key for p in sweep.params], rows=rows,
+                  kinds={p.key: p.kind for p in sweep.params}, problem=problem, raw=raw,
                   blocks=len(combos) if d.method != "grid" else 1)
 
 

@@ -1,4 +1,5 @@
-"""The output directory of a sweep: manifest, parts, and the tables read back from them.
+"""The output directory of a sweep, as the runner writes it (the tables are read back by
+:mod:`model.sweep.tables`).
 
 ::
 
@@ -17,28 +18,32 @@ last: it is the commit record. On resume, parts of batches without one (a kill b
 renames) and temporary files are deleted, and the runs listed in the committed ``runs``
 parts are not run again. Batches never span a gap in run ids, so the parts cover disjoint
 intervals and a table is read back in run order one part at a time (memory stays flat).
+
+While the workers run, the runner's process only writes the Parquet bytes they send and
+never imports pandas or pyarrow (together about 100 MB): the design goes to
+``design.json`` at the start and to ``design.parquet`` when the session ends, and the
+Parquet files are read only on resume and at the end.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 import json
 import os
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from model.errors import InputError
-from model.export import write_table
 from model.sweep.spec import PROJECT_ROOT, Sweep
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import pandas as pd
+    import pyarrow as pa
+
 MANIFEST = "manifest.json"
-SORT_KEYS = {"rounds": ["run_id", "round"], "actors": ["run_id", "round", "actor"]}
-RUN_KEYS = ["run_id", "design_point", "replication"]
 
 
 def now() -> str:
@@ -75,6 +80,24 @@ def versions() -> dict[str, str]:
             out[key] = "unknown"
     out["python"] = platform.python_version()
     return out
+
+
+def write_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` via a temporary name and a rename."""
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+    return path
+
+
+def write_parquet(table: pa.Table, path: Path) -> Path:
+    """Write an Arrow table to ``path`` via a temporary name and a rename."""
+    import pyarrow.parquet as pq
+
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    pq.write_table(table, tmp)
+    os.replace(tmp, path)
+    return path
 
 
 def write_json(path: Path, data: dict) -> None:
@@ -116,7 +139,9 @@ class Store:
         self.parts.mkdir(parents=True, exist_ok=True)
         write_text(self.out / "sweep.toml", sweep.path.read_text(encoding="utf-8"))
         write_text(self.out / "scenario.toml", sweep.scenario_text)
-        write_table(sweep.design.table, self.out / "design.parquet")
+        d = sweep.design
+        write_json(self.out / "design.json",
+                   {"columns": d.columns, "kinds": d.kinds, "rows": d.rows})
         manifest = {
             "sweep_file": str(sweep.path.resolve()),
             "sweep_sha256": sweep.file_hash,
@@ -172,9 +197,11 @@ class Store:
                 elif f.stem.isdigit():
                     highest = max(highest, int(f.stem))
         for f in (self.parts / "runs").glob("*.parquet"):
-            runs = pd.read_parquet(f, columns=["run_id", "status"])
-            done.update(int(r) for r in runs["run_id"])
-            failed += int((runs["status"] != "ok").sum())
+            import pyarrow.parquet as pq
+
+            runs = pq.read_table(f, columns=["run_id", "status"])
+            done.update(runs["run_id"].to_pylist())
+            failed += sum(s != "ok" for s in runs["status"].to_pylist())
             committed.add(f.stem)
         for kind_dir in self.parts.iterdir():
             if kind_dir.name != "runs":
@@ -184,214 +211,60 @@ class Store:
         return done, failed, highest + 1
 
     # -- writing --------------------------------------------------------------------------
-    def write_batch(self, batch: int, tables: dict[str, pd.DataFrame]) -> None:
+    def write_batch(self, batch: int, tables: dict[str, bytes]) -> None:
+        """Write a batch's tables (Parquet bytes); its runs part last: the commit."""
         name = f"{batch:06d}.parquet"
-        for kind in sorted(tables, key=lambda k: k == "runs"):  # runs last: the commit
+        for kind in sorted(tables, key=lambda k: k == "runs"):
             (self.parts / kind).mkdir(parents=True, exist_ok=True)
-            write_table(tables[kind], self.parts / kind / name)
+            write_bytes(self.parts / kind / name, tables[kind])
 
-    def finish(self, manifest: dict[str, Any], status: str, counts: dict[str, int]) -> None:
+    def finish(self, manifest: dict[str, Any], status: str, counts: dict[str, int],
+               sweep: Sweep) -> None:
+        """Close a session (the workers have stopped): the design and, once complete, the
+        runs and outcomes tables as single files."""
+        if not (self.out / "design.parquet").exists():
+            write_parquet(sweep.design.arrow(), self.out / "design.parquet")
         manifest["status"] = status
         manifest["sessions"][-1].update(finished=now(), **counts)
         if status == "complete":
             manifest["finished"] = now()
             for what in ("runs", "outcomes"):
-                table = self.table(what)
+                table = self.concat(what)
                 if table is not None:
-                    write_table(table, self.out / f"{what}.parquet")
+                    write_parquet(table, self.out / f"{what}.parquet")
         write_json(self.out / MANIFEST, manifest)
 
-    # -- reading --------------------------------------------------------------------------
-    def _batches_in_order(self) -> list[str]:
-        starts = []
-        for f in (self.parts / "runs").glob("*.parquet"):
-            ids = pd.read_parquet(f, columns=["run_id"])["run_id"]
-            if len(ids):
-                starts.append((int(ids.min()), int(ids.max()), f.stem))
-        starts.sort()
-        for (_, hi, _), (lo, _, _) in itertools.pairwise(starts):
-            if lo <= hi:  # pragma: no cover - batches never overlap (spec.batches)
-                raise InputError(f"{self.out}: parts overlap; the directory is damaged")
-        return [stem for _, _, stem in starts]
+    def concat(self, kind: str) -> pa.Table | None:
+        """A small table (runs, outcomes) from all its committed parts, sorted by run."""
+        import pyarrow as pa
+        import pyarrow.compute as pc
+        import pyarrow.parquet as pq
 
+        committed = {f.stem for f in (self.parts / "runs").glob("*.parquet")}
+        files = sorted(f for f in (self.parts / kind).glob("*.parquet") if f.stem in committed)
+        if not files:
+            return None
+        table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="permissive")
+        return table.take(pc.sort_indices(table, sort_keys=[("run_id", "ascending")]))
+
+    # -- reading (pandas; see model.sweep.tables) ------------------------------------------
     def kinds(self) -> list[str]:
         if not self.parts.is_dir():
             return []
         return sorted(d.name for d in self.parts.iterdir() if d.is_dir())
 
     def iter_parts(self, kind: str) -> Iterator[pd.DataFrame]:
-        """The committed parts of one table, in run order, each sorted by run and round."""
-        keys = SORT_KEYS.get(kind, ["run_id"])
-        for stem in self._batches_in_order():
-            f = self.parts / kind / f"{stem}.parquet"
-            if f.is_file():
-                part = pd.read_parquet(f)
-                cols = [k for k in keys if k in part.columns]
-                yield part.sort_values(cols, kind="stable").reset_index(drop=True)
+        from model.sweep.tables import iter_parts
+
+        return iter_parts(self, kind)
 
     def table(self, kind: str) -> pd.DataFrame | None:
-        """A whole table in memory (for the small ones: runs, outcomes)."""
-        parts = list(self.iter_parts(kind))
-        if not parts:
-            return None
-        return pd.concat(parts, ignore_index=True)
+        from model.sweep.tables import read_table
+
+        return read_table(self, kind)
 
     def design(self) -> pd.DataFrame:
-        return pd.read_parquet(self.out / "design.parquet")
+        """The design points (from design.json if the session was killed before its end)."""
+        from model.sweep.tables import read_design
 
-
-# -- export -------------------------------------------------------------------------------
-class TableWriter:
-    """Append pandas chunks to one CSV or Parquet file, written under a temporary name and
-    renamed when closed."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-        self.fmt = path.suffix.lstrip(".")
-        if self.fmt not in ("csv", "parquet"):
-            raise InputError(f"{path}: unknown table format {path.suffix!r} (use .csv or .parquet)")
-        self.writer = None
-        self.schema = None
-        self.rows = 0
-        self._first = True
-
-    def write(self, chunk: pd.DataFrame) -> None:
-        self.rows += len(chunk)
-        if self.fmt == "csv":
-            chunk.to_csv(self.tmp, mode="w" if self._first else "a", header=self._first,
-                         index=False)
-        else:
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            if self.writer is None:
-                table = pa.Table.from_pandas(chunk, preserve_index=False)
-                self.schema = table.schema
-                self.writer = pq.ParquetWriter(self.tmp, self.schema)
-            else:
-                table = pa.Table.from_pandas(chunk, preserve_index=False, schema=self.schema)
-            self.writer.write_table(table)
-        self._first = False
-
-    def close(self) -> Path:
-        if self.writer is not None:
-            self.writer.close()
-        os.replace(self.tmp, self.path)
-        return self.path
-
-    def abort(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-        self.tmp.unlink(missing_ok=True)
-
-
-def export(out: str | Path, what: str, fmt: str, to: str | Path | None = None) -> tuple[Path, int]:
-    """Write one table of a sweep as one file sorted by run (and round); return (path, rows).
-
-    ``what``: runs, outcomes, rounds, actors, stats, or an extra table of the model."""
-    store = Store(out)
-    manifest = read_manifest(store.out)
-    path = Path(to) if to else store.out / f"{what}.{fmt}"
-    if path.suffix.lstrip(".") != fmt:
-        raise InputError(f"--to {path}: the suffix does not match --format {fmt}")
-    if what == "stats":
-        chunks: Iterator[pd.DataFrame] = iter([stats(store)])
-    elif what in ("runs", "outcomes"):
-        table = store.table(what)
-        chunks = iter([] if table is None else [table])
-    else:
-        kind = what if what in ("rounds", "actors") else f"x_{what}"
-        if kind not in store.kinds():
-            extra = [k.removeprefix("x_") for k in store.kinds() if k.startswith("x_")]
-            known = ", ".join(["runs", "outcomes", "rounds", "actors", "stats", *extra])
-            if what in ("rounds", "actors", "outcomes"):
-                raise InputError(f"{store.out}: no {what} table yet "
-                                 f"({manifest.get('status')}; no run has finished, or "
-                                 "[output] actors = false)")
-            raise InputError(f"--what {what}: no such table (tables: {known})")
-        chunks = store.iter_parts(kind)
-    writer = TableWriter(path)
-    try:
-        wrote = False
-        for chunk in chunks:
-            writer.write(chunk)
-            wrote = True
-        if not wrote:
-            raise InputError(f"{store.out}: no {what} table yet: no run has finished")
-    except BaseException:
-        writer.abort()
-        raise
-    return writer.close(), writer.rows
-
-
-# -- stats across replications -------------------------------------------------------------
-def _numeric(frame: pd.DataFrame) -> list[str]:
-    skip = {"run_id", "design_point", "replication", "round"}
-    return [c for c in frame.columns
-            if c not in skip and (pd.api.types.is_numeric_dtype(frame[c])
-                                  or pd.api.types.is_bool_dtype(frame[c]))]
-
-
-def _reduce(rows: pd.DataFrame, order: list[str]) -> pd.DataFrame:
-    from scipy import stats as st
-
-    long = rows.melt(id_vars=["design_point", "round"], value_vars=order, var_name="outcome")
-    long["value"] = long["value"].astype(float)
-    long["outcome"] = pd.Categorical(long["outcome"], categories=order, ordered=True)
-    g = long.groupby(["design_point", "round", "outcome"], sort=True, observed=True)["value"]
-    out = pd.DataFrame({"n": g.count(), "mean": g.mean(), "sd": g.std(ddof=1)}).reset_index()
-    n = out["n"].astype(float)
-    half = st.t.ppf(0.975, (n - 1).where(n > 1)) * out["sd"] / n ** 0.5
-    out["ci95_low"] = out["mean"] - half
-    out["ci95_high"] = out["mean"] + half
-    out["outcome"] = out["outcome"].astype(str)
-    return out
-
-
-def _outcome_stats(store: Store, round_stats: pd.DataFrame, known: set[str]):
-    """Outcomes that are not round columns (e.g. the ceasefire phase's ``ceasefire_held``),
-    reduced the same way and listed at each design point's last round."""
-    outcomes = store.table("outcomes")
-    if outcomes is None:
-        return None
-    cols = [c for c in _numeric(outcomes) if c not in known and c != "seed"]
-    if not cols:
-        return None
-    last = round_stats.groupby("design_point")["round"].max()
-    rows = outcomes[["design_point", *cols]].copy()
-    rows.insert(1, "round", rows["design_point"].map(last).astype("int64"))
-    return _reduce(rows, cols)
-
-
-def stats(store: Store) -> pd.DataFrame:
-    """Mean, sd and a 95% t interval of every numeric round column across replications, per
-    design point and round (long format: one row per design point, round and outcome), and
-    of the other outcomes of a run at its last round.
-
-    A design point's replications are consecutive runs, so the parts are read in run order
-    and each design point is reduced once all its rows are in: memory stays at about one
-    part, and the numbers do not depend on how the runs were batched."""
-    pieces, order = [], []
-    buffer: pd.DataFrame | None = None
-    for chunk in store.iter_parts("rounds"):
-        order = order or _numeric(chunk)
-        buffer = chunk if buffer is None else pd.concat([buffer, chunk], ignore_index=True)
-        last = buffer["design_point"].iloc[-1]
-        complete = buffer["design_point"] < last
-        if complete.any():
-            pieces.append(_reduce(buffer[complete], order))
-            buffer = buffer[~complete]
-    if buffer is None:
-        raise InputError(f"{store.out}: no rounds table yet: no run has finished")
-    pieces.append(_reduce(buffer, order))
-    out = pd.concat(pieces, ignore_index=True)
-    design = store.design()
-    extra = _outcome_stats(store, out, set(order) | set(design.columns))
-    if extra is not None:
-        out = pd.concat([out, extra], ignore_index=True).sort_values(
-            ["design_point", "round"], kind="stable")
-    out = out.merge(design, on="design_point", how="left")
-    cols = ["design_point", *[c for c in design.columns if c != "design_point"], "round",
-            "outcome", "n", "mean", "sd", "ci95_low", "ci95_high"]
-    return out[cols]
+        return read_design(self)

@@ -14,6 +14,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 from model.run import RunTables, run_one
 from model.scenario import Scenario, with_overrides
@@ -147,10 +149,18 @@ def run_batch(job: Job, run_fn: Any = None) -> Result:
         for name, table in tables.extra.items():
             if name != "outcomes":
                 keep(f"x_{name}", table, keys)
-    result = Result(job.batch)
-    result.tables["runs"] = pd.DataFrame(runs)
+    tables = {"runs": pd.DataFrame(runs)}
     if outcomes:
-        result.tables["outcomes"] = pd.DataFrame(outcomes)
+        tables["outcomes"] = pd.DataFrame(outcomes)
     for name, (frames, owners) in pieces.items():
-        result.tables[name] = _stack(frames, owners)
-    return result
+        tables[name] = _stack(frames, owners)
+    failed = sum(r["status"] != "ok" for r in runs)
+    return Result(job.batch, runs=len(runs), failed=failed,
+                  tables={name: _parquet(t) for name, t in tables.items()})
+
+
+def _parquet(table: pd.DataFrame) -> bytes:
+    """The Parquet file of a table, as bytes: the runner's process only writes them out."""
+    sink = pa.BufferOutputStream()
+    pq.write_table(pa.Table.from_pandas(table, preserve_index=False), sink)
+    return sink.getvalue().to_pybytes()
