@@ -65,10 +65,11 @@ from model.sweep.spec import load_sweep
 
 def main():
     path, out, workers, executor = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+    size = int(sys.argv[5]) or None
     sweep = load_sweep(path)
     t = time.perf_counter()
     s = run_sweep(sweep, out, executor=executor, workers=workers, quiet=True,
-                  log=lambda m: None)
+                  log=lambda m: None, batch_size=size)
     dt = time.perf_counter() - t
     print(json.dumps({"seconds": dt, "runs": s.done, "failed": s.failed}))
 
@@ -148,6 +149,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=2000, help="about this many runs (default 2000)")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--only", choices=["batch_run", "sweep"], help="run one contender")
+    ap.add_argument("--batch-size", type=int, help="runs per task (default: automatic)")
     args = ap.parse_args()
     side = max(2, round((args.runs / args.reps) ** 0.5))
     n = side * side * args.reps
@@ -172,7 +174,7 @@ def main() -> None:
             for workers in (1, 2):
                 out = tmp / f"out{workers}"
                 r = measure([env_py, str(tmp / "sweep_bench.py"), str(path), str(out),
-                             str(workers), "process"], ROOT)
+                             str(workers), "process", str(args.batch_size or 0)], ROOT)
                 rows.append((f"negotiate sweep run, {workers} worker(s)", r))
                 print(rows[-1])
     print()
