@@ -163,7 +163,7 @@ def _done(out: Path) -> int:
 def test_ctrl_c_then_kill_9_then_resume_equals_clean_run(clean, sweep_file, tmp_path, capsys):
     out = tmp_path / "killed"
     n = load_sweep(sweep_file).n_runs
-    base = ["run", str(sweep_file), "--out", str(out), "--workers", "2", "--batch-size", "1",
+    base = ["run", str(sweep_file), "--out", str(out), "--workers", "1", "--batch-size", "1",
             "--quiet"]
     # Ctrl-C: the sweep stops cleanly, says how to resume, exits 130
     proc = subprocess.Popen(_cli(*base), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
