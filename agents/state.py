@@ -106,9 +106,14 @@ class StateAgent(mesa.Agent):
         pull = p.bandwagon * ((1 - p.friend_weight) * share_all + p.friend_weight * share_friends)
         value = self.position + self.offset + pull
         if deployment:
-            value -= (p.threat_sensitivity * m.russia_threat * p.russia_threat_credibility
-                      * (1 - self.salience))
+            value -= self.threat_discount()
         return value
+
+    def threat_discount(self) -> float:
+        """Points the Russian threat takes off a deployment, weighed against salience."""
+        m, p = self.model, self.model.params
+        return (p.threat_sensitivity * m.russia_threat * p.russia_threat_credibility
+                * (1 - self.salience))
 
     def decide_pledges(self) -> dict[str, float]:
         """This round's pledges by type; does not change state (the model applies them)."""
@@ -119,6 +124,8 @@ class StateAgent(mesa.Agent):
         pledges: dict[str, float] = {}
         self.unmet = self.unmet_conditions()
         wants_to_deploy = False
+        support = None if self.backstop else self.effective_position(deployment=False)
+        deploy = None if self.backstop else support - self.threat_discount()
         for kind, capacity in self.capacity.items():
             spec = m.scenario_config.contribution_types.get(kind)
             if spec is None or capacity <= 0:
@@ -128,7 +135,7 @@ class StateAgent(mesa.Agent):
             if self.backstop:
                 share = m.us_backstop
             else:
-                eff = self.effective_position(deployment=spec.gated)
+                eff = deploy if spec.gated else support
                 if eff < spec.min_position:
                     continue
                 if spec.gated:

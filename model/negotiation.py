@@ -110,6 +110,7 @@ class NegotiationModel(mesa.Model):
                 if ceiling is not None:
                     self.ceilings[agent.index] = min(self.ceilings[agent.index], ceiling)
         self.nato_mask = np.array([a.nato for a in actors])
+        self.n_contributors = sum(a.kind == "state" for a in actors)  # potential ones
 
         self.round = 0
         self.us_backstop = self.params.us_backstop
@@ -117,6 +118,7 @@ class NegotiationModel(mesa.Model):
         self.ceasefire = False
         self.un_mandate = False
         self.committed_codes: frozenset[str] = frozenset()
+        self.n_contributing = 0
         self.events: list[Event] = []
         self.datacollector = mesa.DataCollector(
             model_reporters={
@@ -152,7 +154,7 @@ class NegotiationModel(mesa.Model):
 
     def bandwagon_shares(self, agent: StateAgent) -> tuple[float, float]:
         """Share of the other potential contributors, and of ``agent``'s friends, committed."""
-        others = sum(1 for a in self.states.values() if a.kind == "state" and a is not agent)
+        others = self.n_contributors - (agent.kind == "state")
         committed = len(self.committed_codes - {agent.code})
         share_all = committed / others if others else 0.0
         friends = agent.friends
@@ -168,8 +170,8 @@ class NegotiationModel(mesa.Model):
         return bool(share >= self.params.nato_consensus_share)
 
     def contributors(self) -> int:
-        """States pledging anything this round."""
-        return sum(a.contributor for a in self.states.values())
+        """States pledging anything this round (counted once per round)."""
+        return self.n_contributing
 
     def pledged(self, kind: str) -> float:
         return float(sum(a.pledges.get(kind, 0.0) for a in self.states.values()))
@@ -261,6 +263,7 @@ class NegotiationModel(mesa.Model):
         for agent in self.states.values():
             agent.bloc = agent.classify()
         self.committed_codes = frozenset(c for c, a in self.states.items() if a.committed)
+        self.n_contributing = sum(a.contributor for a in self.states.values())
         self._log_changes(spec, before)
 
         if self.opposer is not None:

@@ -9,6 +9,7 @@ key path and what is wrong (:func:`load_scenario`, :func:`scenario_errors`).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -416,8 +417,23 @@ def validate_file(path: str | Path) -> list[str]:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Load and validate a scenario; the first problem raises a one-line InputError."""
-    raw = read_toml(path)
+    """Load and validate a scenario; the first problem raises a one-line InputError.
+
+    Parsed scenarios are cached by path and modification time (a ``Scenario`` is frozen),
+    so many runs in one process read and validate the file once.
+    """
+    path = Path(path)
+    try:
+        stamp = path.resolve().stat().st_mtime_ns
+    except OSError:
+        raise InputError(f"{path}: no such file") from None
+    return _load_scenario(path.resolve(), stamp, str(path))
+
+
+@functools.lru_cache(maxsize=32)
+def _load_scenario(resolved: Path, stamp: int, shown: str) -> Scenario:
+    path = shown
+    raw = read_toml(resolved)
     scenario, lines = scenario_errors(raw)
     if lines:
         more = (f" (and {len(lines) - 1} more; run `negotiate validate {path}`)"
