@@ -208,7 +208,9 @@ class NegotiationModel(mesa.Model):
         for shock in shocks:
             if shock.kind == "us_backstop":
                 level = shock.value if shock.value is not None else self.us_backstop + shock.change
-                self.us_backstop = float(np.clip(level, 0.0, 1.0))
+                # rounded: announced levels, so that 0.35 - 0.20 + 0.35 - 0.10 meets a 0.40
+                # condition as it should (float sums would give 0.39999999999999997)
+                self.us_backstop = round(float(np.clip(level, 0.0, 1.0)), 6)
             elif shock.kind == "ceasefire":
                 self.ceasefire = bool(shock.value)
             elif shock.kind == "un_mandate":

@@ -212,3 +212,8 @@ def test_a_weaker_us_backstop_delays_the_uk():
     assert default and weak and weak[0] > default[0]
     levels = run_one({"us_backstop": 0.0}, 0).rounds.set_index("round")["us_backstop"]
     assert levels[weak[0]] >= 0.4 > levels[weak[0] - 1]
+
+
+def test_backstop_changes_sum_exactly_to_the_announced_levels():
+    levels = run_one({}, 0).rounds["us_backstop"].tolist()
+    assert levels == [0.5, 0.5, 0.35, 0.15, 0.15, 0.5, 0.4, 0.6, 0.6, 0.6]
