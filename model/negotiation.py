@@ -43,6 +43,9 @@ class Event:
         return f"{self.venue}, {when}: {self.text}"
 
 
+PLEDGE_TYPES = ("ground", "air", "maritime", "training", "logistics", "monitoring")
+
+
 def _fmt(n: float) -> str:
     return f"{n:,.0f}"
 
@@ -62,6 +65,7 @@ class NegotiationModel(mesa.Model):
         rng: int | np.random.Generator | None = None,
         rounds: int | None = None,
         overrides: dict[str, Any] | None = None,
+        datacollector: bool = True,
         **parameters: Any,
     ) -> None:
         if "seed" in parameters:  # Mesa < 3.4 style, and mesa.batch_run
@@ -120,30 +124,35 @@ class NegotiationModel(mesa.Model):
         self.committed_codes: frozenset[str] = frozenset()
         self.n_contributing = 0
         self.events: list[Event] = []
+        self.round_reporters = {
+            "contributors": NegotiationModel.contributors,
+            "ground_states": lambda m: len(m.committed_codes),
+            "troops_pledged": lambda m: m.pledged("ground"),
+            "mean_position": lambda m: m.mean_position(),
+            "russia_threat": lambda m: m.russia_threat,
+            "us_backstop": lambda m: m.us_backstop,
+            "ceasefire": lambda m: m.ceasefire,
+            **{f"bloc_{b}": partial(NegotiationModel.bloc_count, bloc=b)
+               for b in ("committed", "conditional", "support", "opposed")},
+        }
+        # Mesa's DataCollector, for SolaraViz and mesa.batch_run; run_one turns it off and
+        # builds its tables from the lean per-round record below (the same numbers, a
+        # fraction of the cost: tests/test_model.py pins that both agree).
         self.datacollector = mesa.DataCollector(
-            model_reporters={
-                "contributors": NegotiationModel.contributors,
-                "ground_states": lambda m: len(m.committed_codes),
-                "troops_pledged": lambda m: m.pledged("ground"),
-                "mean_position": lambda m: m.mean_position(),
-                "russia_threat": lambda m: m.russia_threat,
-                "us_backstop": lambda m: m.us_backstop,
-                "ceasefire": lambda m: m.ceasefire,
-                **{f"bloc_{b}": partial(NegotiationModel.bloc_count, bloc=b)
-                   for b in ("committed", "conditional", "support", "opposed")},
-            },
+            model_reporters=self.round_reporters,
             agent_reporters={
                 "actor": "code",
                 "position": "position",
-                **{f"pledge_{t}": partial(StateAgent.pledge, kind=t)
-                   for t in ("ground", "air", "maritime", "training", "logistics", "monitoring")},
+                **{f"pledge_{t}": partial(StateAgent.pledge, kind=t) for t in PLEDGE_TYPES},
                 "contributor": "contributor",
                 "bloc": "bloc",
             },
-        )
+        ) if datacollector else None
+        self.round_record: list[dict[str, Any]] = []
+        self.actor_record: list[tuple[np.ndarray, np.ndarray, list[bool], list[str]]] = []
         for agent in self.states.values():
             agent.bloc = agent.classify()
-        self.datacollector.collect(self)
+        self._record()
         if self.total_rounds == 0:
             self.running = False
 
@@ -284,9 +293,20 @@ class NegotiationModel(mesa.Model):
             f"{len(self.committed_codes)} states pledge ground troops "
             f"({_fmt(self.pledged('ground'))} troops)."
         ))
-        self.datacollector.collect(self)
+        self._record()
         if self.round >= self.total_rounds:
             self.running = False
+
+    def _record(self) -> None:
+        """This round's model values and, per actor, position, pledges, contributor, bloc."""
+        if self.datacollector is not None:
+            self.datacollector.collect(self)
+        self.round_record.append({k: f(self) for k, f in self.round_reporters.items()})
+        agents = list(self.states.values())
+        pledges = np.array([[a.pledges.get(t, 0.0) for t in PLEDGE_TYPES] for a in agents],
+                           dtype=float)
+        self.actor_record.append((self.positions.copy(), pledges,
+                                  [a.contributor for a in agents], [a.bloc for a in agents]))
 
     def _log_changes(self, spec: Round | None, before: dict) -> None:
         for code, agent in self.states.items():

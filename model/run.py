@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from model.negotiation import NegotiationModel
@@ -28,24 +29,36 @@ class RunTables:
 
 
 def tables_of(model: NegotiationModel) -> RunTables:
-    """Tidy tables of a model run so far: one row per round; one per actor per round."""
-    dates = ["" if (s := model.round_spec(r)) is None else s.date.isoformat()
-             for r in range(1, model.round + 1)]
-    venues = ["" if (s := model.round_spec(r)) is None else s.venue
-              for r in range(1, model.round + 1)]
-    rounds = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
-    rounds.insert(0, "round", range(len(rounds)))
-    rounds.insert(1, "date", ["", *dates])
-    rounds.insert(2, "venue", ["", *venues])
-    actors = model.datacollector.get_agent_vars_dataframe().reset_index()
-    step_col = actors.columns[0]
-    steps = sorted(actors[step_col].unique())
-    actors["round"] = actors[step_col].map({s: k for k, s in enumerate(steps)}).astype(int)
-    actors["date"] = actors["round"].map(dict(enumerate(["", *dates])))
-    actors = actors[ACTOR_COLUMNS].sort_values(["round", "actor"], kind="stable")
+    """Tidy tables of a model run so far: one row per round; one per actor per round
+    (actors in code order), built from the model's per-round record."""
+    dates = ["", *("" if (s := model.round_spec(r)) is None else s.date.isoformat()
+                   for r in range(1, model.round + 1))]
+    venues = ["", *("" if (s := model.round_spec(r)) is None else s.venue
+                    for r in range(1, model.round + 1))]
+    n_rounds = len(model.round_record)
+    rounds = pd.DataFrame(model.round_record)
+    rounds.insert(0, "round", np.arange(n_rounds, dtype=np.int64))
+    rounds.insert(1, "date", dates)
+    rounds.insert(2, "venue", venues)
+
+    order = np.argsort(model.codes, kind="stable")
+    n_actors = len(order)
+    positions = np.stack([rec[0] for rec in model.actor_record])[:, order]
+    pledges = np.stack([rec[1] for rec in model.actor_record])[:, order, :]
+    contributor = np.array([rec[2] for rec in model.actor_record], dtype=bool)[:, order]
+    bloc = np.array([rec[3] for rec in model.actor_record], dtype=object)[:, order]
+    actors = pd.DataFrame({
+        "round": np.repeat(np.arange(n_rounds, dtype=np.int64), n_actors),
+        "date": np.repeat(np.array(dates, dtype=object), n_actors),
+        "actor": np.tile(np.array(model.codes, dtype=object)[order], n_rounds),
+        "position": positions.ravel(),
+        **{col: pledges[:, :, k].ravel() for k, col in enumerate(PLEDGE_COLUMNS)},
+        "contributor": contributor.ravel(),
+        "bloc": bloc.ravel(),
+    })
     return RunTables(
         rounds=rounds[ROUND_COLUMNS].astype({"ceasefire": bool}),
-        actors=actors.reset_index(drop=True),
+        actors=actors[ACTOR_COLUMNS],
         events=[str(e) for e in model.events],
     )
 
@@ -63,7 +76,8 @@ def run_one(
     ``extra["ceasefire_events"]``; :mod:`model.ceasefire`), and return its tables."""
     params = dict(parameters or {})
     overrides = {k: params.pop(k) for k in list(params) if "." in k}
-    model = NegotiationModel(scenario, rng=seed, rounds=rounds, overrides=overrides, **params)
+    model = NegotiationModel(scenario, rng=seed, rounds=rounds, overrides=overrides,
+                             datacollector=False, **params)
     while model.running:
         model.step()
     tables = tables_of(model)

@@ -217,3 +217,29 @@ def test_a_weaker_us_backstop_delays_the_uk():
 def test_backstop_changes_sum_exactly_to_the_announced_levels():
     levels = run_one({}, 0).rounds["us_backstop"].tolist()
     assert levels == [0.5, 0.5, 0.35, 0.15, 0.15, 0.5, 0.4, 0.6, 0.6, 0.6]
+
+
+@pytest.mark.parametrize("mechanism", ["eum", "deffuant"])
+def test_tables_equal_what_mesas_datacollector_collected(mechanism):
+    """run_one's lean record and Mesa's DataCollector report the same numbers."""
+    from model.run import tables_of
+
+    model = NegotiationModel(rng=4, mechanism=mechanism)
+    while model.running:
+        model.step()
+    tables = tables_of(model)
+    dc_rounds = model.datacollector.get_model_vars_dataframe().reset_index(drop=True)
+    mine = tables.rounds[dc_rounds.columns]
+    pd.testing.assert_frame_equal(mine, dc_rounds.astype(mine.dtypes.to_dict()),
+                                  check_exact=True)
+    dc = model.datacollector.get_agent_vars_dataframe().reset_index()
+    dc["round"] = dc.groupby("AgentID").cumcount()
+    dc = dc.sort_values(["round", "actor"]).reset_index(drop=True)
+    assert len(dc) == len(tables.actors)
+    for col in ("actor", "position", "pledge_ground", "pledge_air", "pledge_training",
+                "contributor", "bloc"):
+        assert list(tables.actors[col]) == list(dc[col]), col
+    # and run_one, which switches the DataCollector off, gives the same tables
+    lean = run_one({"mechanism": mechanism, "ceasefire_phase": False}, 4)
+    pd.testing.assert_frame_equal(lean.actors, tables.actors, check_exact=True)
+    pd.testing.assert_frame_equal(lean.rounds, tables.rounds, check_exact=True)
