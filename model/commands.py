@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import sys
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -183,7 +182,3 @@ def _register_modules(sub: argparse._SubParsersAction) -> None:
 
 
 REGISTER: list = [_register_core, _register_modules]
-
-
-def _main() -> None:  # pragma: no cover
-    sys.exit("use the negotiate command")
