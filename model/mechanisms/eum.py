@@ -357,14 +357,14 @@ def eum_round(
     are independent issues.
     """
     c1, x2, s2 = _prepare(c, x, s)
-    out = np.stack(
-        [
-            _round_1d(c1, x2[:, k], s2[:, k], q, t, span, normaliser, compromise_rule, capitulation)
-            for k in range(x2.shape[1])
-        ],
-        axis=-1,
+    return _per_column(
+        lambda cc, xx, ss: _round_1d(cc, xx, ss, q, t, span, normaliser, compromise_rule,
+                                     capitulation),
+        c1,
+        x2,
+        s2,
+        np.ndim(x) == 1,
     )
-    return out[:, 0] if np.ndim(x) == 1 else out
 
 
 def eum_step(
