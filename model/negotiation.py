@@ -252,8 +252,11 @@ class NegotiationModel(mesa.Model):
     def _move_positions(self, spec: Round | None) -> None:
         attendees = self.attendees(spec)
         idx = np.array([self.codes.index(c) for c in attendees])
+        # distances on the dimension's declared scale, not the attendees' spread
+        # (Scholz et al. 2011 keep D fixed; issue 10)
         moved = self.step_positions(self.positions[idx], self.capability[idx],
-                                    self.salience[idx], self.rng)
+                                    self.salience[idx], self.rng,
+                                    lo=self.scale[0], hi=self.scale[1])
         new = self.positions.copy()
         new[idx] = moved
         self.positions = np.clip(np.minimum(new, self.ceilings), *self.scale)

@@ -56,6 +56,14 @@ def ceasefire(value, k):
     return {k: [{"kind": "ceasefire", "value": value, "note": "n", "source": "test"}]}
 
 
+# Issue 10: with distances on the declared 0-100 scale the UK (22) no longer jumps to
+# France's 70 when the two meet alone, so under the EUM it never commits in the default
+# scenario; these scenario-level expectations held only through that error.
+SPAN_FIX_XFAIL = pytest.mark.xfail(
+    reason="issue 10: the UK committed only through the attendees'-spread error; the "
+           "default scenario needs recalibrating", strict=True)
+
+
 def committed_rounds(tables, code):
     a = tables.actors
     return sorted(a[(a.actor == code) & (a.pledge_ground > 0)]["round"])
@@ -132,6 +140,7 @@ def test_red_lines_never_crossed_in_default_scenario(params, seed):
                 .to_numpy() == 0).all()
 
 
+@SPAN_FIX_XFAIL
 def test_the_ceasefire_lever_opens_the_coalition_in_the_default_scenario():
     base = run_one({}, 0)
     early = run_one({"ceasefire_round": 5}, 0)
@@ -204,6 +213,7 @@ def test_us_backstop_lever_shifts_every_announced_level():
     assert (none <= base + 1e-12).all() and none[-1] < base[-1]
 
 
+@SPAN_FIX_XFAIL
 def test_a_weaker_us_backstop_delays_the_uk():
     """The UK's stated condition is a US backstop (brief): starting from none, it commits
     only once the US offers have lifted the level to its threshold, later than by default."""
