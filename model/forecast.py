@@ -8,7 +8,7 @@ Smith 2011), or a declared range (``negotiate forecast --scale MIN MAX``).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -113,7 +113,7 @@ def forecast_outcome(
     options: Mapping[str, Any] | None = None,
     summary: Summary = "mean",
     tol: float | None = None,
-    seed: int = 0,
+    seed: int | np.random.SeedSequence = 0,
 ) -> float:
     """The outcome a mechanism forecasts for one issue (a 1-D table): a single number.
 
@@ -144,3 +144,34 @@ def forecast_outcome(
     if summary == "median":
         return weighted_median(table.c, x, table.s)
     raise ValueError(f"summary must be 'mean' or 'median', got {summary!r}")
+
+
+def forecast_issues(
+    issues: Sequence[Any],
+    mechanism: str,
+    *,
+    lo: float,
+    hi: float,
+    rounds: int,
+    options: Mapping[str, Any] | None = None,
+    summary: Summary = "mean",
+    tol: float | None = None,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """``issue, forecast, outcome`` for issues with ``.issue``, ``.table`` and ``.outcome``
+    (e.g. :class:`model.deu.DeuIssue`); issue k's random stream is child k of ``seed``."""
+    children = np.random.SeedSequence(seed).spawn(len(issues))
+    rows = [
+        {"issue": item.issue,
+         "forecast": forecast_outcome(item.table, mechanism, lo=lo, hi=hi, rounds=rounds,
+                                      options=options, summary=summary, tol=tol, seed=child),
+         "outcome": np.nan if item.outcome is None else float(item.outcome)}
+        for item, child in zip(issues, children, strict=True)
+    ]
+    return pd.DataFrame(rows, columns=["issue", "forecast", "outcome"])
+
+
+def absolute_errors(table: pd.DataFrame) -> pd.Series:
+    """``|forecast - outcome|`` of the issues that have a recorded outcome."""
+    known = table.dropna(subset=["outcome"])
+    return (known["forecast"] - known["outcome"]).abs()

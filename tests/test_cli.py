@@ -196,3 +196,18 @@ def test_forecast_two_dimensions(tmp_path):
                  "--out", str(tmp_path)]) == 0
     summary = pd.read_csv(tmp_path / "summary.csv")
     assert set(summary["dimension"]) == {1, 2}
+
+
+def test_forecast_scale_defaults_to_the_initial_range_and_can_be_declared(tmp_path, capsys):
+    ec = str(ROOT / "configs" / "ec_emissions.csv")
+    runs = {}
+    for name, extra in {"default": [], "initial": ["--scale", "4", "10"],
+                        "wide": ["--scale", "0", "20"]}.items():
+        assert main(["forecast", ec, "--out", str(tmp_path / name), *extra]) == 0
+        runs[name] = pd.read_csv(tmp_path / name / "summary.csv")["mean_position"]
+    pd.testing.assert_series_equal(runs["default"], runs["initial"])
+    assert np.abs(runs["wide"] - runs["default"]).max() > 0.05  # D enters the EUM
+    capsys.readouterr()
+    assert main(["forecast", ec, "--scale", "0", "8"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--scale 0 8" in err[0] and "outside the scale" in err[0]
