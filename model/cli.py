@@ -17,10 +17,36 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCENARIO = ROOT / "configs" / "coalition_of_the_willing.toml"
 
 
+def _cmd_forecast_smp(args: argparse.Namespace) -> int:
+    """``--mechanism smp``: KTAB's SMP to its stopping rule; positions and probabilities."""
+    from model.actor_table import read_actor_table
+    from model.smp_forecast import smp_forecast
+
+    table = read_actor_table(args.actors)
+    result = smp_forecast(table, source=str(args.actors), max_turns=args.rounds, seed=args.seed)
+    h = result.history
+    print(f"smp forecast for {len(table.names)} actors, {table.dimensions} dimension(s): "
+          f"{h.turns} turns to KTAB's stopping rule ({args.actors})")
+    last = result.positions[result.positions["round"] == h.turns]
+    wide = last.pivot(index="actor", columns="dimension", values="position").loc[table.names]
+    wide["probability"] = h.probabilities[-1]
+    print(wide.round(3).to_string())
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        result.positions.to_csv(out / "positions.csv", index=False, float_format="%.10g")
+        result.probabilities.to_csv(out / "probabilities.csv", index=False, float_format="%.10g")
+        print(f"\nwrote {out / 'positions.csv'} and {out / 'probabilities.csv'}")
+    return 0
+
+
 def _cmd_forecast(args: argparse.Namespace) -> int:
     from model.actor_table import read_actor_table
     from model.forecast import forecast
 
+    if args.mechanism == "smp":
+        return _cmd_forecast_smp(args)
+    args.rounds = 10 if args.rounds is None else args.rounds
     table = read_actor_table(args.actors)
     result = forecast(table, mechanism=args.mechanism, rounds=args.rounds, seed=args.seed)
     print(f"{args.mechanism} forecast for {len(table.names)} actors, {args.rounds} rounds "
@@ -48,8 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("forecast", help="forecast a negotiation from an actor table (CSV)")
     p.add_argument("actors", help="CSV with columns Actor,Capability,Position,Salience")
-    p.add_argument("--mechanism", default="eum", choices=["eum", "compromise", "hk", "deffuant"])
-    p.add_argument("--rounds", type=int, default=10)
+    p.add_argument(
+        "--mechanism", default="eum", choices=["eum", "compromise", "hk", "deffuant", "smp"]
+    )
+    p.add_argument("--rounds", type=int, default=None,
+                   help="rounds (default 10); for smp the most turns (default: KTAB's stopping "
+                   "rule, at most 100)")
     p.add_argument("--seed", type=int, default=0, help="seed for random mechanisms (deffuant)")
     p.add_argument("--out", help="directory for positions.csv and summary.csv")
     p.set_defaults(handler=_cmd_forecast)

@@ -35,11 +35,12 @@ def _cells(row: list[str]) -> list[str]:
 
 
 def looks_like_ktab(rows: list[list[str]]) -> bool:
-    """True if the second non-empty line is KTAB's header ``Actor,Description,Power,...``."""
+    """True if a title line comes before a header starting ``Actor`` (KTAB's layout, whose
+    header is ``Actor,Description,Power,...``); the project's tables start with the header."""
     if len(rows) < 2 or (rows[0] and rows[0][0].strip().lower() == "actor"):
         return False
-    head = [h.lower() for h in _cells(rows[1])[:3]]
-    return head == ["actor", "description", "power"]
+    head = _cells(rows[1])
+    return bool(head) and head[0].lower() == "actor"
 
 
 def _read_rows(path: Path) -> list[list[str]]:

@@ -181,7 +181,7 @@ class SMPOptions:
 _MIN_COALITION = 1e-8  # Model::coalitions
 _MIN_CHALLENGE_COALITION = 1e-10  # SMPState::probEduChlg
 _MIN_GAIN = 1e-5  # SMPState::bestChallenge
-_CHUNK = 1 << 21  # elements per temporary array in the O(n³) sums
+_CHUNK = 1 << 16  # elements per temporary array in the O(n³) sums (fits in cache)
 
 
 def vote(rule: VotingRule, w: ArrayLike, du: ArrayLike) -> Array:
@@ -219,16 +219,29 @@ def utility(d: ArrayLike, r: ArrayLike) -> Array:
 
 def coalitions(w: Array, u: Array, rule: VotingRule) -> Array:
     """``C[i, j] = 1e-8 + Σ_k max(vote(w_k, u_ki - u_kj), 0)``, diagonal 1e-8
-    (KTAB ``Model::coalitions``); u is (voters, options)."""
+    (KTAB ``Model::coalitions``); u is (voters, options).
+
+    Each unordered pair is visited once: the positive votes make ``C[i, j]``, the negative
+    ones ``C[j, i]``.
+    """
     n, m = u.shape
-    total = np.zeros((m, m))
-    step = max(1, _CHUNK // max(1, m * m))
-    for a in range(0, n, step):
-        ub = u[a:a + step]
-        v = vote(rule, w[a:a + step, None, None], ub[:, :, None] - ub[:, None, :])
-        total += np.maximum(v, 0.0).sum(axis=0)
-    total += _MIN_COALITION
-    np.fill_diagonal(total, _MIN_COALITION)
+    lower, upper = np.tril_indices(m, -1)
+    prop = rule is VotingRule.PROP
+    ut = np.ascontiguousarray((w[:, None] * u if prop else u).T)  # (options, voters)
+    c_lo = np.empty(len(lower))
+    c_up = np.empty(len(lower))
+    step = max(1, _CHUNK // max(1, n))
+    for a in range(0, len(lower), step):
+        b = a + step
+        v = ut[lower[a:b]] - ut[upper[a:b]]
+        if not prop:
+            v = vote(rule, w, v)
+        c_lo[a:b] = np.maximum(v, 0.0).sum(axis=1)
+        np.negative(v, out=v)
+        c_up[a:b] = np.maximum(v, 0.0, out=v).sum(axis=1)
+    total = np.full((m, m), _MIN_COALITION)
+    total[lower, upper] += c_lo
+    total[upper, lower] += c_up
     return total
 
 
@@ -409,18 +422,137 @@ def challenge_value(
     return p, gain
 
 
+_RISK_WEIGHTS = {  # estimated_risk(rh, ri) = alpha rh + beta ri
+    BigRAdjust.NONE: (1.0, 0.0), BigRAdjust.ONE_THIRD: (2 / 3, 1 / 3),
+    BigRAdjust.HALF: (0.5, 0.5), BigRAdjust.TWO_THIRDS: (1 / 3, 2 / 3),
+    BigRAdjust.FULL: (0.0, 1.0),
+}
+
+
+class _OwnView:
+    """Everything ``challenge_value(h=k=i, i, j)`` needs, arranged for row gathers.
+
+    With ``r_ha = alpha R_h + beta R_a``, h's utility of b for a is ``U_h(a, b) = E_ab +
+    alpha R_h B_ab`` where ``E = (1 - d)(1 + beta R_a d)`` and ``B = d (1 - d)``.
+    """
+
+    def __init__(self, a: SMPAssessment, c: Array, s: Array, options: SMPOptions) -> None:
+        alpha, beta = _RISK_WEIGHTS[options.risk_adjust]
+        d = a.distance
+        self.bmat = np.minimum(d, 1.0) * (1.0 - d)
+        self.emat = (1.0 - d) + beta * a.risk[:, None] * self.bmat
+        self.et = np.ascontiguousarray(self.emat.T)  # [m, n]: U for row actor n, option m
+        self.bt = np.ascontiguousarray(self.bmat.T)
+        self.e_diag, self.b_diag = np.diag(self.emat).copy(), np.diag(self.bmat).copy()
+        self.ar = alpha * a.risk
+        self.salience = s.sum(axis=1)
+        self.weight = c * self.salience
+        self.options = options
+        self.n = len(c)
+        # h = i's utilities U_i(i, j) for every pair: the bounds on the gain
+        self.u_own = self.emat + self.ar[:, None] * self.bmat
+
+    def gain_bounds(self) -> tuple[Array, Array]:
+        """``gain = g0 + P g1`` with P in [0, 1]: the (n, n) matrices g0 and g1."""
+        uki = np.diag(self.u_own)[:, None]
+        ukj = self.u_own
+        sj = self.salience[None, :]
+        g0 = (1 - sj) * 2 * uki + sj * 2 * ukj - (uki + ukj)
+        return g0, 2 * sj * (uki - ukj)
+
+    def pairs(self, i: Array, j: Array) -> Array:
+        """P(i beats j) from i's view for index arrays i, j (KTAB ``probEduChlg``)."""
+        rule, w, ar = self.options.voting, self.weight, self.ar[i]
+        u_ii = self.emat[i, i] + ar * self.bmat[i, i]
+        u_ij = self.emat[i, j] + ar * self.bmat[i, j]
+        u_ji = self.emat[j, i] + ar * self.bmat[j, i]
+        u_jj = self.e_diag[j] + ar * self.b_diag[j]
+        vi = vote(rule, w[i], u_ii - u_ij)
+        vj = vote(rule, w[j], u_ji - u_jj)
+        base_ij = _MIN_CHALLENGE_COALITION + np.maximum(vi, 0) + np.maximum(vj, 0)
+        base_ji = _MIN_CHALLENGE_COALITION + np.maximum(-vi, 0) + np.maximum(-vj, 0)
+        arc = ar[:, None]
+        uni = self.et[i] + arc * self.bt[i]  # U_i(n, i) over third parties n: (P, N)
+        unj = self.et[j] + arc * self.bt[j]
+        unn = self.e_diag[None, :] + arc * self.b_diag[None, :]
+        v = vote(rule, w, uni - unj)
+        pin = np.maximum(v, 0.0)
+        pin += base_ij[:, None]
+        np.abs(v, out=v)
+        v += (base_ij + base_ji)[:, None]
+        pin /= v  # Actor::vProbLittle: always the linear ratio
+        if self.options.third_party is ThirdPartyCommit.SEMI_COMMIT:
+            # pi (ik_j - i_jk) + (1 - pi)(j_ik - jk_i) = pi (unn - uni) + (1 - pi)(unj - unn)
+            du = 2 * unn - uni - unj
+            du *= pin
+            du += unj
+            du -= unn
+            vk = vote(rule, w, du)
+        else:  # FullCommit and NoCommit: both differences vanish
+            vk = np.zeros_like(unj)
+        rows = np.arange(len(i))
+        vk[rows, i] = 0.0  # the principals are not third parties
+        vk[rows, j] = 0.0
+        c_ij = base_ij + np.maximum(vk, 0.0).sum(axis=1)
+        np.negative(vk, out=vk)
+        c_ji = base_ji + np.maximum(vk, 0.0, out=vk).sum(axis=1)
+        return c_ij / (c_ij + c_ji)
+
+
+def _own_view_challenges(
+    a: SMPAssessment, c: Array, s: Array, options: SMPOptions, prune: bool = True
+) -> tuple[Array, Array]:
+    """P and gain of ``challenge_value(h=k=i, i, j)`` for the pairs that can be i's best
+    target ((n, n) matrices; NaN and -inf elsewhere).
+
+    The gain is ``g0 + P g1`` with P in [0, 1], so it is bounded without computing P. Each
+    actor's candidates are evaluated in order of their upper bound, a few at a time, and a
+    candidate whose upper bound is below the best exact gain found cannot be the target, so
+    it is never computed (4, then 8, 16, ... candidates per actor and round). ``prune=False``
+    computes every pair.
+    """
+    view = _OwnView(a, c, s, options)
+    n = view.n
+    g0, g1 = view.gain_bounds()
+    upper = g0 + np.maximum(g1, 0.0) + 1e-12
+    p_out = np.full((n, n), np.nan)
+    g_out = np.full((n, n), -np.inf)
+    pending = upper > _MIN_GAIN
+    np.fill_diagonal(pending, False)
+    best = np.full(n, _MIN_GAIN)
+    per_round = 4 if prune else n
+    step = max(1, _CHUNK // max(1, 4 * n))
+    while True:
+        score = np.where(pending & (upper > best[:, None]), upper, -np.inf)
+        k = min(per_round, n)
+        per_round *= 2
+        top = np.argpartition(-score, k - 1, axis=1)[:, :k] if k < n else np.tile(
+            np.arange(n), (n, 1))
+        ii = np.repeat(np.arange(n), top.shape[1])
+        jj = top.ravel()
+        keep = np.isfinite(score[ii, jj])
+        ii, jj = ii[keep], jj[keep]
+        if not len(ii):
+            break
+        for lo_p in range(0, len(ii), step):
+            i_b, j_b = ii[lo_p:lo_p + step], jj[lo_p:lo_p + step]
+            p = view.pairs(i_b, j_b)
+            p_out[i_b, j_b] = p
+            g_out[i_b, j_b] = g0[i_b, j_b] + p * g1[i_b, j_b]
+        pending[ii, jj] = False
+        best = np.maximum(best, np.max(g_out, axis=1))
+    return p_out, g_out
+
+
 def best_targets(
     a: SMPAssessment, c: Array, s: Array, options: SMPOptions
 ) -> tuple[Array, Array, Array]:
     """Each actor's most advantageous target from its own view (KTAB ``bestChallenge``):
     target (-1 for none), P(i beats target), gain; first j on ties, gain must exceed 1e-5."""
+    p_mat, g_mat = _own_view_challenges(a, c, s, options)
     n = len(c)
-    ii, jj = np.nonzero(~np.eye(n, dtype=bool))
-    p, gain = challenge_value(a, c, s, ii, ii, ii, jj, options)
-    p_mat = np.zeros((n, n))
-    g_mat = np.full((n, n), -np.inf)
-    p_mat[ii, jj] = p
-    g_mat[ii, jj] = np.where(gain > _MIN_GAIN, gain, -np.inf)
+    g_mat = np.where(g_mat > _MIN_GAIN, g_mat, -np.inf)
+    np.fill_diagonal(g_mat, -np.inf)
     target = np.argmax(g_mat, axis=1)
     best = g_mat[np.arange(n), target]
     target = np.where(np.isfinite(best), target, -1)
@@ -625,11 +757,16 @@ def smp_negotiate(
         targets.append(turn.target)
         if t >= options.max_turns or (t >= options.min_turns and ratio < options.min_delta_ratio):
             break
+    on_scale = np.array(positions) * span + lo_a
+    on_scale[0] = x2  # the input itself, without a round trip through [0, 1]
+    ideal_scale = np.array(ideal_hist) * span + lo_a
+    if ideals is None:
+        ideal_scale[0] = x2
     return SMPHistory(
-        positions=np.array(positions) * span + lo_a,
+        positions=on_scale,
         probabilities=np.array(probs),
         risk=np.array(risks),
-        ideals=np.array(ideal_hist) * span + lo_a,
+        ideals=ideal_scale,
         fractional_change=np.array(changes),
         targets=np.array(targets, dtype=int).reshape(len(targets), n),
         options=options,
