@@ -451,6 +451,11 @@ class _OwnView:
         self.n = len(c)
         # h = i's utilities U_i(i, j) for every pair: the bounds on the gain
         self.u_own = self.emat + self.ar[:, None] * self.bmat
+        # third party n in i's view: a[i, n] = U_i(n, n) - U_i(n, i) and
+        # b = U_i(n, j) - U_i(n, n) = F[j, n] + alpha R_i H[j, n]
+        self.f = self.et - self.e_diag[None, :]
+        self.h = self.bt - self.b_diag[None, :]
+        self.a = -(self.f + self.ar[:, None] * self.h)
 
     def gain_bounds(self) -> tuple[Array, Array]:
         """``gain = g0 + P g1`` with P in [0, 1]: the (n, n) matrices g0 and g1."""
@@ -471,11 +476,14 @@ class _OwnView:
         vj = vote(rule, w[j], u_ji - u_jj)
         base_ij = _MIN_CHALLENGE_COALITION + np.maximum(vi, 0) + np.maximum(vj, 0)
         base_ji = _MIN_CHALLENGE_COALITION + np.maximum(-vi, 0) + np.maximum(-vj, 0)
-        arc = ar[:, None]
-        uni = self.et[i] + arc * self.bt[i]  # U_i(n, i) over third parties n: (P, N)
-        unj = self.et[j] + arc * self.bt[j]
-        unn = self.e_diag[None, :] + arc * self.b_diag[None, :]
-        v = vote(rule, w, uni - unj)
+        # third parties n on the last axis: a = unn - uni, b = unj - unn, uni - unj = -(a + b)
+        a = self.a[i]
+        b = self.h[j]
+        b *= ar[:, None]
+        b += self.f[j]
+        v = a + b
+        np.negative(v, out=v)
+        v = vote(rule, w, v)
         pin = np.maximum(v, 0.0)
         pin += base_ij[:, None]
         np.abs(v, out=v)
@@ -483,19 +491,19 @@ class _OwnView:
         pin /= v  # Actor::vProbLittle: always the linear ratio
         if self.options.third_party is ThirdPartyCommit.SEMI_COMMIT:
             # pi (ik_j - i_jk) + (1 - pi)(j_ik - jk_i) = pi (unn - uni) + (1 - pi)(unj - unn)
-            du = 2 * unn - uni - unj
-            du *= pin
-            du += unj
-            du -= unn
-            vk = vote(rule, w, du)
+            a -= b
+            a *= pin
+            a += b
+            vk = vote(rule, w, a)
         else:  # FullCommit and NoCommit: both differences vanish
-            vk = np.zeros_like(unj)
+            vk = np.zeros_like(b)
         rows = np.arange(len(i))
         vk[rows, i] = 0.0  # the principals are not third parties
         vk[rows, j] = 0.0
-        c_ij = base_ij + np.maximum(vk, 0.0).sum(axis=1)
-        np.negative(vk, out=vk)
-        c_ji = base_ji + np.maximum(vk, 0.0, out=vk).sum(axis=1)
+        # sum of the negative votes = positive - total: the error is relative to c_ij + c_ji
+        total = vk.sum(axis=1)
+        c_ij = base_ij + np.maximum(vk, 0.0, out=vk).sum(axis=1)
+        c_ji = base_ji + (c_ij - base_ij - total)
         return c_ij / (c_ij + c_ji)
 
 
