@@ -329,3 +329,22 @@ def test_pce_closed_forms_for_two_options():
     np.testing.assert_allclose(vote(VotingRule.PROP_CBC, 2.0, du), [-0.625, 0.625])
     np.testing.assert_allclose(vote(VotingRule.ASYM_PROSP, 3.0, du), [-1.5, 1.0])
     np.testing.assert_allclose(vote(VotingRule.BINARY, 2.0, du), [-2.0, 2.0])
+
+
+def test_interpolation_rules_closed_forms():
+    from model.mechanisms.smp import InterVecBrgn, interpolate_bargain
+
+    xi, xj = np.array([[0.2]]), np.array([[0.8]])
+    si, sj = np.array([[0.5]]), np.array([[0.25]])
+    p, q = np.array([0.6]), np.array([0.4])
+    # S1P1: weights s p = 0.3 and 0.1 -> 0.2 + 0.6 / 4 = 0.35 (rounded to 1e-4)
+    bi, bj = interpolate_bargain(xi, si, p, xj, sj, q, InterVecBrgn.S1P1)
+    assert bi[0, 0] == pytest.approx(0.35) and bj[0, 0] == pytest.approx(0.35)
+    # S2P2: weights 0.09 and 0.01 -> 0.2 + 0.6 / 10 = 0.26
+    bi, _ = interpolate_bargain(xi, si, p, xj, sj, q, InterVecBrgn.S2P2)
+    assert bi[0, 0] == pytest.approx(0.26)
+    # S2PMax: the likelier winner (i) does not move; j moves by d s_i² / (d s_i² + (1-d) s_j²)
+    bi, bj = interpolate_bargain(xi, si, p, xj, sj, q, InterVecBrgn.S2PMAX)
+    d = 0.2 * 0.25 / (0.2 * 0.25 + 1e-6 + 0.8 * 0.0625)
+    assert bi[0, 0] == pytest.approx(0.2)
+    assert bj[0, 0] == pytest.approx(0.8 + d * (0.2 - 0.8))
