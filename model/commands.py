@@ -161,7 +161,7 @@ def _register_core(sub: argparse._SubParsersAction) -> None:
                    "willing, configs/coalition_of_the_willing.toml)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rounds", type=int, help="number of rounds (default: the scenario's)")
-    p.add_argument("--mechanism", choices=["eum", "compromise", "hk", "deffuant"])
+    p.add_argument("--mechanism", choices=["eum", "compromise", "hk", "deffuant", "smp"])
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a parameter or an actor attribute, e.g. us_backstop=0.8 or "
                         "actors.DE.salience=0.9 (repeatable)")

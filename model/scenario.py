@@ -159,7 +159,7 @@ class Round(Strict):
 class Parameters(Strict):
     """Model parameters; every one can be overridden (``--set``, sweeps, the live view)."""
 
-    mechanism: Literal["eum", "compromise", "hk", "deffuant"] = "eum"
+    mechanism: Literal["eum", "compromise", "hk", "deffuant", "smp"] = "eum"
     us_backstop: Unit = 0.5
     russia_threat_credibility: Unit = 0.5
     bandwagon: Annotated[float, Field(ge=0.0, le=100.0)] = 15.0
