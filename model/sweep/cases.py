@@ -205,6 +205,9 @@ def sweep_cases(out: str | Path, condition: str, round_: int | None = None,
         label = f"{cond.text} at round {round_}" + (
             f" ({', '.join(sorted(cond.names - at_round))} at the end of each run)"
             if cond.names - at_round else "")
+    if round_ is not None and not at_round:
+        notes.append(f"--round {round_} not used: {', '.join(sorted(cond.names))} "
+                     "is read once per run (a run-level outcome)")
     missing = {c: int(table[c].isna().sum()) for c in sorted(cond.names) if table[c].isna().any()}
     if missing:
         notes.append("missing values count as not a case: " + ", ".join(

@@ -473,10 +473,11 @@ def box_figure(traj: Trajectory, title: str = "") -> Figure:
         ax.text(0.5, 0.5, "no restriction: the box of all runs", ha="center", va="center")
         ax.set_axis_off()
         return fig
-    side.text(0, len(rows) - 0.35, "quasi-p (* < 0.05)", fontsize=8, weight="bold",
-              va="bottom")
+    side.text(0, len(rows) - 0.35, f"quasi-p (* < {ALPHA:g}; pale: not significant)",
+              fontsize=8, weight="bold", va="bottom")
     for i, r in enumerate(rows):
         y = len(rows) - 1 - i
+        colour = "tab:blue" if r.significant else "#9ecae1"
         ax.plot([0, 1], [y, y], color="0.85", lw=9, solid_capstyle="butt", zorder=1)
         dom = traj.domain[r.parameter]
         if r.values is not None:
@@ -484,8 +485,8 @@ def box_figure(traj: Trajectory, title: str = "") -> Figure:
             n = len(dom)
             for j, v in enumerate(dom):
                 xpos = (j + 0.5) / n
-                ax.plot([xpos], [y], "s", ms=13, zorder=2, markeredgecolor="tab:blue",
-                        color="tab:blue" if v in r.values else "white")
+                ax.plot([xpos], [y], "s", ms=13, zorder=2, markeredgecolor=colour,
+                        color=colour if v in r.values else "white")
                 ax.text(xpos, y - 0.28, str(v), ha="center", va="top", fontsize=8)
             detail = f"values kept: {_qp(r.qp_values)}"
         else:
@@ -494,7 +495,7 @@ def box_figure(traj: Trajectory, title: str = "") -> Figure:
             lo = r.low if r.low is not None else lo_dom
             hi = r.high if r.high is not None else hi_dom
             x0, x1 = (lo - lo_dom) / span, (hi - lo_dom) / span
-            ax.plot([x0, x1], [y, y], color="tab:blue", lw=9, solid_capstyle="butt", zorder=2)
+            ax.plot([x0, x1], [y, y], color=colour, lw=9, solid_capstyle="butt", zorder=2)
             ax.text(0, y - 0.25, _g(lo_dom), ha="left", va="top", fontsize=7, color="0.45")
             ax.text(1, y - 0.25, _g(hi_dom), ha="right", va="top", fontsize=7, color="0.45")
             if r.low is not None:
