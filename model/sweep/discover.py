@@ -93,8 +93,10 @@ class Box:
     def restriction(self, parameter: str) -> Restriction | None:
         return next((r for r in self.restrictions if r.parameter == parameter), None)
 
-    def text(self) -> str:
-        return ", ".join(r.text() for r in self.restrictions) or "(all runs)"
+    def text(self, mark: bool = False) -> str:
+        """The restrictions; ``mark``: `` (ns)`` after those not significant."""
+        return ", ".join(r.text() + (" (ns)" if mark and not r.significant else "")
+                         for r in self.restrictions) or "(all runs)"
 
 
 @dataclass(frozen=True)
@@ -357,13 +359,15 @@ def trajectory_lines(traj: Trajectory) -> list[str]:
         f"{s['peel_alpha']:g}, paste_alpha {s['paste_alpha']:g}, mass_min {s['mass_min']:g}, "
         f"density threshold {traj.threshold:g}",
         "",
-        "peeling trajectory (* the chosen box; + a pasting step, the box grown back):",
+        "peeling trajectory (* the chosen box; + a pasting step, the box grown back; "
+        f"(ns): a limit not significant at {ALPHA:g}, see below):",
         "  step  coverage  density   mass   runs  cases  box",
     ]
     for b in traj.boxes:
         mark = "*" if b.step == traj.chosen else " "
         lines.append(f"{mark} {b.step:>3}{'+' if b.pasted else ' '}  {b.coverage:8.3f}  "
-                     f"{b.density:7.3f}  {b.mass:5.3f}  {b.runs:5d}  {b.cases:5d}  {b.text()}")
+                     f"{b.density:7.3f}  {b.mass:5.3f}  {b.runs:5d}  {b.cases:5d}  "
+                     f"{b.text(mark=True)}")
     b = traj.box
     why = (f"the highest coverage with density >= {traj.threshold:g}" if traj.threshold_met
            else f"no box reaches density {traj.threshold:g}: the densest")
