@@ -1,4 +1,4 @@
-"""``negotiate sweep validate|run|export|plot`` and ``negotiate sensitivity``.
+"""``negotiate sweep validate|run|export|plot|discover|features`` and ``negotiate sensitivity``.
 
 Only argparse is imported here: the handlers import the sweep machinery when they run, so
 ``negotiate --help`` stays fast.
@@ -66,6 +66,38 @@ def _cmd_plot(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_discover(args: argparse.Namespace) -> int:
+    from model.sweep.cases import run_discover
+
+    run_discover(args.dir, args.outcome, round_=args.round, threshold=args.threshold,
+                 peel_alpha=args.peel_alpha, paste_alpha=args.paste_alpha,
+                 mass_min=args.mass_min, box=args.box, parameters=args.parameter, to=args.out,
+                 features=args.features)
+    return 0
+
+
+def _cmd_features(args: argparse.Namespace) -> int:
+    from model.sweep.cases import run_features
+
+    run_features(args.dir, args.outcome, round_=args.round, slices=args.slices,
+                 parameters=args.parameter)
+    return 0
+
+
+def _add_cases(p: argparse.ArgumentParser) -> None:
+    p.add_argument("dir", help="sweep output directory")
+    p.add_argument("--outcome", required=True, metavar="EXPR",
+                   help='the cases of interest: a comparison on outcome columns, e.g. '
+                        '"troops_pledged >= 5000", "ceasefire_held == 1", '
+                        '"2 <= ground_states <= 4 and ceasefire_held" (an unknown column '
+                        'lists the valid ones)')
+    p.add_argument("--round", type=int, metavar="N",
+                   help="read round-table columns at round N (default: each run's last round; "
+                        "run-level outcomes such as ceasefire_held are read as they are)")
+    p.add_argument("--parameter", action="append", metavar="KEY",
+                   help="only this parameter (repeatable; default: every swept parameter)")
+
+
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
     from model.sweep.sensitivity import run_sensitivity
 
@@ -87,7 +119,8 @@ def _add_execution(p: argparse.ArgumentParser) -> None:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    sweep = sub.add_parser("sweep", help="parameter sweeps: validate, run, export, plot")
+    sweep = sub.add_parser("sweep", help="parameter sweeps: validate, run, export, plot, "
+                                         "discover, features")
     ssub = sweep.add_subparsers(dest="sweep_command", required=True, metavar="ACTION")
 
     p = ssub.add_parser("validate", help="check a sweep file and print how many runs it makes")
@@ -122,6 +155,36 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="only this parameter (repeatable; default: every swept parameter)")
     p.add_argument("--to", metavar="DIR", help="figure directory (default: DIR/figures)")
     p.set_defaults(handler=_cmd_plot)
+
+    p = ssub.add_parser("discover",
+                        help="scenario discovery: PRIM boxes of the parameters where an "
+                             "outcome condition holds (needs the [sweep] extra)")
+    _add_cases(p)
+    p.add_argument("--threshold", type=float, default=0.8, metavar="DENSITY",
+                   help="the box reported is the one of highest coverage with at least this "
+                        "density (share of its runs that are cases; default 0.8)")
+    p.add_argument("--peel-alpha", type=float, default=0.05, metavar="A",
+                   help="share of the runs each peel drops (default 0.05)")
+    p.add_argument("--paste-alpha", type=float, default=0.05, metavar="A",
+                   help="share of the runs each paste adds back (default 0.05)")
+    p.add_argument("--mass-min", type=float, default=0.05, metavar="M",
+                   help="smallest box, as a share of the runs (default 0.05)")
+    p.add_argument("--box", type=int, metavar="STEP",
+                   help="report this step of the trajectory instead of the threshold's choice")
+    p.add_argument("--features", action="store_true",
+                   help="print the feature scores (as `sweep features`) first")
+    p.add_argument("--out", metavar="DIR",
+                   help="where discover_tradeoff.png and discover_box.png go (default: DIR)")
+    p.set_defaults(handler=_cmd_discover)
+
+    p = ssub.add_parser("features",
+                        help="rank the swept parameters by how much they move an outcome "
+                             "condition (PAWN index)")
+    _add_cases(p)
+    p.add_argument("--slices", type=int, default=10, metavar="S",
+                   help="conditioning slices of a parameter with more than S values "
+                        "(default 10; a grid or categorical parameter: one per value)")
+    p.set_defaults(handler=_cmd_features)
 
     p = sub.add_parser("sensitivity",
                        help="Sobol or Morris sensitivity indices of an outcome (SALib)")
