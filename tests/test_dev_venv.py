@@ -1,0 +1,69 @@
+"""dev/venv.py, the set-up behind the README's two commands: one environment per Python,
+and an install only when pyproject.toml or the extras changed (so a second run is quick)."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def venv_py(monkeypatch, tmp_path):
+    spec = importlib.util.spec_from_file_location("dev_venv", ROOT / "dev" / "venv.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    monkeypatch.setattr(mod, "ROOT", tmp_path)
+    calls: list[list[str]] = []
+
+    def fake_run(cmd, *args, **kwargs):
+        calls.append([str(c) for c in cmd])
+        ok = not (mod.FAIL and "install" in cmd)
+        return subprocess.CompletedProcess(cmd, 0 if ok else 1, b"", b"")
+
+    mod.FAIL = False
+    monkeypatch.setattr(mod.subprocess, "run", fake_run)
+    mod.calls = calls
+    return mod
+
+
+def test_one_environment_per_python_version(venv_py, tmp_path):
+    major, minor = sys.version_info[:2]
+    assert venv_py.venv_dir(tmp_path) == tmp_path / f".venv-{major}.{minor}"
+
+
+def _installs(calls: list[list[str]]) -> list[list[str]]:
+    return [c for c in calls if "install" in c]
+
+
+def test_installs_once_then_only_when_pyproject_or_extras_change(venv_py, tmp_path):
+    venv = tmp_path / ".venv-x"
+    venv.mkdir()
+    venv_py.install(venv, "test")
+    (first,) = _installs(venv_py.calls)
+    assert first[-3:] == ["--quiet", "-e", ".[test]"]
+    venv_py.install(venv, "test")  # the second run of the same command: no pip at all
+    assert len(_installs(venv_py.calls)) == 1
+    venv_py.install(venv, "")  # other extras
+    assert _installs(venv_py.calls)[-1][-1] == "."
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\nversion = '2'\n")
+    venv_py.install(venv, "")  # pyproject.toml changed
+    assert len(_installs(venv_py.calls)) == 3
+
+
+def test_a_failed_install_is_retried_next_time(venv_py, tmp_path):
+    venv = tmp_path / ".venv-x"
+    venv.mkdir()
+    venv_py.FAIL = True
+    with pytest.raises(SystemExit, match="install failed"):
+        venv_py.install(venv, "test")
+    assert not (venv / venv_py.STAMP).exists()
+    venv_py.FAIL = False
+    venv_py.install(venv, "test")
+    assert len(_installs(venv_py.calls)) == 2
