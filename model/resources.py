@@ -96,3 +96,11 @@ def scenario_files() -> list[Path]:
     """The scenario files shipped at the top of ``configs/`` (ladder variants and sweep
     files live in sub-folders)."""
     return sorted(p for p in CONFIGS.glob("*.toml") if p.is_file())
+
+
+def record_file(given: str | Path | None = None) -> Path:
+    """A record of what happened: a path, or a name in ``configs/record/`` (the default
+    record when ``given`` is None)."""
+    if given is None:
+        return config_path(RECORD, "coalition_2024_2026.toml")
+    return resolve(given, RECORD, "record")

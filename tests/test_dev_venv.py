@@ -67,3 +67,22 @@ def test_a_failed_install_is_retried_next_time(venv_py, tmp_path):
     venv_py.FAIL = False
     venv_py.install(venv, "test")
     assert len(_installs(venv_py.calls)) == 2
+
+
+def test_without_ensurepip_it_falls_back_to_the_system_pip(venv_py, tmp_path, monkeypatch):
+    """A Debian Python without python3-venv: ``-m venv`` fails, ``--without-pip`` works, and
+    the system's pip installs into the environment with ``--python``."""
+    def fake_run(cmd, *args, **kwargs):
+        cmd = [str(c) for c in cmd]
+        venv_py.calls.append(cmd)
+        no_ensurepip = cmd[1:3] == ["-m", "venv"] and "--without-pip" not in cmd
+        venv_has_no_pip = cmd[0].startswith(str(tmp_path)) and cmd[1:] == ["-m", "pip",
+                                                                           "--version"]
+        return subprocess.CompletedProcess(cmd, 1 if no_ensurepip or venv_has_no_pip else 0)
+
+    monkeypatch.setattr(venv_py.subprocess, "run", fake_run)
+    venv = tmp_path / ".venv-x"
+    venv_py.create(venv)
+    assert venv_py.calls[-1][-2:] == ["--without-pip", str(venv)]
+    assert venv_py.pip_command(venv) == [sys.executable, "-m", "pip", "--python",
+                                         str(venv_py.venv_python(venv))]
