@@ -72,26 +72,56 @@ def pip_command(venv: Path) -> list[str]:
              "sudo apt install python3-venv (then run this again with --recreate)")
 
 
-def wanted_stamp(extras: str) -> str:
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    return f"{digest} extras={extras} python={sys.version.split()[0]}\n"
+def expand(extras: set[str]) -> set[str]:
+    """The extras with those they include (``test`` includes ``all``, which includes
+    ``viz`` and ``sweep``), from pyproject.toml's self-references."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    optional = project.get("optional-dependencies", {})
+    prefix = f"{project['name']}["
+    done: set[str] = set()
+    todo = list(extras)
+    while todo:
+        extra = todo.pop()
+        if extra in done:
+            continue
+        done.add(extra)
+        for req in optional.get(extra, []):
+            if req.replace("_", "-").startswith(prefix):
+                todo += req[len(prefix):].split("]")[0].split(",")
+    return done
+
+
+def read_stamp(venv: Path) -> tuple[str, set[str]]:
+    """What the last install was: pyproject.toml's digest and the extras installed."""
+    try:
+        digest, _, extras = (venv / STAMP).read_text().strip().partition(" extras=")
+    except OSError:
+        return "", set()
+    return digest, set(filter(None, extras.split(",")))
 
 
 def install(venv: Path, extras: str) -> None:
-    """``pip install -e .[extras]`` unless the stamp says it is already done."""
-    stamp = venv / STAMP
-    want = wanted_stamp(extras)
-    if stamp.is_file() and stamp.read_text() == want:
-        say(f"{venv.name} is up to date (pyproject.toml unchanged, extras {extras or 'none'})")
+    """``pip install -e .[extras]`` unless the last install, from the same pyproject.toml,
+    already brought these extras."""
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    wanted = expand(set(filter(None, extras.split(","))))
+    had_digest, had = read_stamp(venv)
+    if had_digest == digest and wanted <= had:
+        say(f"{venv.name} is up to date (pyproject.toml unchanged, extras "
+            f"{', '.join(sorted(had)) or 'none'})")
         return
     target = f".[{extras}]" if extras else "."
     say(f"installing the project into {venv.name}: pip install -e \"{target}\" (a few "
         "minutes the first time)")
     cmd = [*pip_command(venv), "install", "--quiet", "-e", target]
+    stamp = venv / STAMP
     if subprocess.run(cmd, cwd=ROOT).returncode != 0:
         stamp.unlink(missing_ok=True)
         sys.exit("dev/venv.py: the install failed (pip's message above)")
-    stamp.write_text(want)
+    installed = wanted | (had if had_digest == digest else set())
+    stamp.write_text(f"{digest} extras={','.join(sorted(installed))}\n")
 
 
 def run(venv: Path, command: list[str]) -> int:
@@ -110,6 +140,9 @@ def run(venv: Path, command: list[str]) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if sys.version_info < (3, 11):  # noqa: UP036  (a stock Python may be older)
+        sys.exit(f"dev/venv.py: the model needs Python 3.11 or newer; this is "
+                 f"{sys.version.split()[0]} ({sys.executable})")
     parser = argparse.ArgumentParser(
         prog="dev/venv.py",
         description="Create .venv-X.Y in the checkout if missing, install the project into "

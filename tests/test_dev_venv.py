@@ -11,6 +11,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+PYPROJECT = """[project]
+name = "x-y"
+[project.optional-dependencies]
+viz = ["solara"]
+sweep = ["dask"]
+all = ["x_y[viz,sweep]"]
+test = ["x-y[all]", "pytest"]
+"""
 
 
 @pytest.fixture
@@ -18,7 +26,7 @@ def venv_py(monkeypatch, tmp_path):
     spec = importlib.util.spec_from_file_location("dev_venv", ROOT / "dev" / "venv.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\n")
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT)
     monkeypatch.setattr(mod, "ROOT", tmp_path)
     calls: list[list[str]] = []
 
@@ -45,16 +53,22 @@ def _installs(calls: list[list[str]]) -> list[list[str]]:
 def test_installs_once_then_only_when_pyproject_or_extras_change(venv_py, tmp_path):
     venv = tmp_path / ".venv-x"
     venv.mkdir()
-    venv_py.install(venv, "test")
-    (first,) = _installs(venv_py.calls)
-    assert first[-3:] == ["--quiet", "-e", ".[test]"]
-    venv_py.install(venv, "test")  # the second run of the same command: no pip at all
-    assert len(_installs(venv_py.calls)) == 1
-    venv_py.install(venv, "")  # other extras
-    assert _installs(venv_py.calls)[-1][-1] == "."
-    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'x'\nversion = '2'\n")
+    venv_py.install(venv, "")
+    venv_py.install(venv, "")  # the second run of the same command: no pip at all
+    assert [c[-1] for c in _installs(venv_py.calls)] == ["."]
+    venv_py.install(venv, "test")  # new extras
+    venv_py.install(venv, "viz")  # brought by test (test > all > viz): nothing to do
+    venv_py.install(venv, "")  # back to the first command: nothing to do
+    assert [c[-1] for c in _installs(venv_py.calls)] == [".", ".[test]"]
+    (tmp_path / "pyproject.toml").write_text(PYPROJECT + "# changed\n")
     venv_py.install(venv, "")  # pyproject.toml changed
-    assert len(_installs(venv_py.calls)) == 3
+    venv_py.install(venv, "viz")  # the new install had no extras
+    assert [c[-1] for c in _installs(venv_py.calls)] == [".", ".[test]", ".", ".[viz]"]
+
+
+def test_extras_expand_through_self_references(venv_py):
+    assert venv_py.expand({"test"}) == {"test", "all", "viz", "sweep"}
+    assert venv_py.expand(set()) == set()
 
 
 def test_a_failed_install_is_retried_next_time(venv_py, tmp_path):
