@@ -15,7 +15,7 @@ import pytest
 
 from model.errors import InputError
 from model.extras import EXTRAS
-from model.resources import DEFAULT_SCENARIO, ladder_file, names, sweep_file
+from model.resources import DEFAULT_SCENARIO, ladder_file, names, scenario_file, sweep_file
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("pyproject.toml", "README.md", "LICENSE", "model", "agents", "viz", "configs")
@@ -140,7 +140,11 @@ def test_wheel_runs_a_shipped_sweep_by_name(installed):
     proc = _negotiate(installed, "sweep", "run", "small", "--out", "sweep", "--executor",
                       "serial", "--quiet")
     assert proc.returncode == 0, proc.stderr
-    assert "8 of 8 runs done" in proc.stdout
+    from model.sweep.spec import load_sweep
+
+    n = load_sweep(ROOT / "configs" / "sweeps" / "small.toml").n_runs
+    assert f"{n} of {n} runs done (0 failed)" in proc.stdout
+    assert (installed["cwd"] / "sweep" / "manifest.json").is_file()
 
 
 def test_wheel_version_names_package_mesa_and_python(installed):
@@ -164,6 +168,8 @@ def test_ladder_and_sweep_names_resolve_to_the_shipped_files():
     assert ladder_file("configs/ladder_variants/no_us_rung.toml").samefile(variant)
     assert sweep_file("small").samefile(ROOT / "configs" / "sweeps" / "small.toml")
     assert "no_us_rung" in names("ladder_variants")
+    assert scenario_file("coalition_of_the_willing").samefile(DEFAULT_SCENARIO)
+    assert scenario_file(None) == DEFAULT_SCENARIO
 
 
 def test_an_existing_path_wins_over_a_shipped_name(tmp_path, monkeypatch):
