@@ -12,9 +12,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from model.errors import InputError
+from model.resources import DEFAULT_SCENARIO  # noqa: F401  (kept here for older imports)
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_SCENARIO = ROOT / "configs" / "coalition_of_the_willing.toml"
 
 
 # The mechanism that forecasts the DEU training half best (bench/forecast_accuracy.py).
@@ -125,11 +125,27 @@ def _forecast_deu(args: argparse.Namespace) -> int:
     return 0
 
 
+class _Version(argparse.Action):
+    """``--version``: computed when asked for, so building the parser stays cheap."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
+                         **kwargs)  # type: ignore[arg-type]
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
+        from model.extras import version_line
+
+        print(version_line())
+        parser.exit()
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="negotiate",
         description="Agent-based model of the negotiation over Western troops in Ukraine.",
     )
+    parser.add_argument("--version", action=_Version, help="print the package, Mesa and "
+                        "Python versions and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     from model.mechanisms import MECHANISMS
@@ -176,10 +192,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         _register_extras()
     parser = build_parser()
     args = parser.parse_args(argv)
+    from model import extras
+
     try:
+        extras.require_for(args.command)
         return int(args.handler(args) or 0)
     except InputError as exc:
         print(f"negotiate: error: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:  # an optional dependency imported further in
+        line = extras.explain_missing(exc, args.command)
+        if line is None:
+            raise
+        print(f"negotiate: error: {line}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("negotiate: interrupted", file=sys.stderr)

@@ -58,12 +58,12 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from model.cli import DEFAULT_SCENARIO
     from model.negotiation import NegotiationModel
+    from model.resources import ladder_file, scenario_file
     from model.run import tables_of
     from model.scenario import load_scenario
 
-    path = Path(args.scenario) if args.scenario else DEFAULT_SCENARIO
+    path = scenario_file(args.scenario)
     scenario = load_scenario(path)
     sets = parse_sets(args.set)
     if args.mechanism:
@@ -73,7 +73,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.ladder:
         from model.ceasefire import with_ladder
 
-        scenario = with_ladder(scenario, args.ladder)
+        scenario = with_ladder(scenario, ladder_file(args.ladder))
     if args.rounds is not None and args.rounds < 0:
         raise InputError(f"--rounds: must be >= 0, got {args.rounds}")
     if args.format == "parquet":
@@ -169,7 +169,8 @@ def _register_core(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
     p.add_argument("--quiet", action="store_true", help="no event log on the terminal")
     p.add_argument("--ladder", metavar="FILE", help="a TOML file whose [ceasefire] section "
-                   "replaces the scenario's (e.g. configs/ladder_variants/no_us_rung.toml)")
+                   "replaces the scenario's, or the name of a variant shipped with the model "
+                   "(no_us_rung, un_force, fast_coalition)")
     p.set_defaults(handler=_cmd_run)
 
 

@@ -73,7 +73,7 @@ class NegotiationModel(mesa.Model):
             rng = seed if rng is None else rng
         super().__init__(rng=rng)
         if scenario is None:
-            from model.cli import DEFAULT_SCENARIO
+            from model.resources import DEFAULT_SCENARIO
 
             scenario = DEFAULT_SCENARIO
         if not isinstance(scenario, Scenario):

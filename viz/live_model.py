@@ -16,8 +16,9 @@ import zlib
 from functools import lru_cache
 from pathlib import Path
 
-from model.cli import DEFAULT_SCENARIO, ROOT
 from model.negotiation import NegotiationModel
+from model.resources import DEFAULT_SCENARIO
+from model.resources import scenario_files as shipped_scenarios
 from model.scenario import Parameters, Scenario, load_scenario
 
 #: Set by ``negotiate viz SCENARIO``: a scenario file to offer (and open) first.
@@ -34,7 +35,7 @@ def scenario_files() -> dict[str, Path]:
     if given:
         path = Path(given).expanduser().resolve()
         files[path.stem] = path
-    for path in sorted((ROOT / "configs").glob("*.toml")):
+    for path in shipped_scenarios():
         if _looks_like_scenario(path):
             files.setdefault(path.stem, path)
     if not files:

@@ -221,14 +221,18 @@ def file_hash(path: Path) -> str:
 
 def _resolve_scenario(path: Path, given: str | None) -> Path:
     if given is None:
-        from model.cli import DEFAULT_SCENARIO
+        from model.resources import DEFAULT_SCENARIO
 
         return Path(DEFAULT_SCENARIO)
     p = Path(given).expanduser()
     if p.is_absolute():
         candidates = [p]
     else:
+        from model.resources import CONFIGS
+
         candidates = [path.parent / p, Path.cwd() / p, PROJECT_ROOT / p]
+        if p.parts and p.parts[0] == CONFIGS.name:  # written from the repository root
+            candidates.append(CONFIGS.joinpath(*p.parts[1:]))
     for c in candidates:
         if c.is_file():
             return c.resolve()
@@ -337,8 +341,13 @@ def _parse_param(path: Path, scenario: Scenario, key: str, value: Any) -> Param:
 
 
 def load_sweep(path: str | Path) -> Sweep:
-    """Read and validate a sweep file and its scenario; problems raise a one-line InputError."""
-    path = Path(path)
+    """Read and validate a sweep file and its scenario; problems raise a one-line InputError.
+
+    ``path`` may also name a sweep shipped with the model (``small``, see
+    :func:`model.resources.sweep_file`)."""
+    from model.resources import sweep_file
+
+    path = sweep_file(path)
     raw = read_toml(path)
     try:
         spec = SweepFile.model_validate(raw)

@@ -52,6 +52,8 @@ def now() -> str:
 
 def git_commit() -> dict[str, Any] | None:
     """The project's git commit and whether the tree had local changes, where known."""
+    if not (PROJECT_ROOT / ".git").exists():  # an installed wheel, not a checkout
+        return None
     try:
         head = subprocess.run(["git", "-C", str(PROJECT_ROOT), "rev-parse", "HEAD"],
                               capture_output=True, text=True, timeout=10)
