@@ -20,6 +20,7 @@ for mechanism in ("eum", "compromise", "hk", "deffuant", "smp"):
         t = time.perf_counter()
         run_one({"mechanism": mechanism}, seed)
         times.append(time.perf_counter() - t)
-    print(f"{mechanism:10s} one run (30 actors, 10 meetings x 2 turns, 2 dimensions, tables included): "
-          f"median {statistics.median(times) * 1e3:.1f} ms, max {max(times) * 1e3:.1f} ms")
+    print(f"{mechanism:10s} one run (30 actors, 10 meetings x 2 turns, 2 dimensions, "
+          f"tables included): median {statistics.median(times) * 1e3:.1f} ms, "
+          f"max {max(times) * 1e3:.1f} ms")
 print(f"start-up (imports, mesa included): {t_import:.2f} s")
