@@ -258,3 +258,31 @@ def test_deploy_now_needs_the_deals_terms_not_only_the_states_wish():
     assert t.rounds["deal_presence"].iloc[1] < 90
     assert "deploy_now" not in stances(t, "CZ")
     assert stances(t, "CZ")[1] == "deploy_after_ceasefire"
+
+
+def _without_us_retreat(raw):
+    for rnd in raw["rounds"]:
+        rnd["shocks"] = [sh for sh in rnd["shocks"]
+                         if not (sh["actor"] == "US" and sh["date"] is not None
+                                 and str(sh["date"]) < "2025-03-01")]
+    return raw
+
+
+def test_the_uk_declares_after_a_ceasefire_through_the_us_retreat_not_attendance():
+    """The UK (N early 2024, E02) comes to deploy_after_ceasefire at the Feb 2025 meeting
+    (E08) by the burden shifted to Europe as the US retreats (E05, E07) and its pending
+    conditions (a US backstop, a Commons vote), whoever attends."""
+    base = stances(run_one({}, 0), "GB")
+    assert base[1] == "outside_only" and base[2:6] == ["deploy_after_ceasefire"] * 4
+    assert "deploy_now" not in base
+    assert "deploy_after_ceasefire" not in stances(run_one({"burden_shift": 0.0}, 0), "GB")
+    sc = load_scenario(DEFAULT_SCENARIO)
+    raw = sc.model_dump()
+    no_retreat = Scenario.model_validate(_without_us_retreat(copy.deepcopy(raw)))
+    assert "deploy_after_ceasefire" not in stances(run_one({}, 0, scenario=no_retreat), "GB")
+    absent = copy.deepcopy(raw)
+    for k in (1, 2):  # the UK stays away from the Feb 2025 and London meetings
+        absent["rounds"][k]["attendees"] = [c for c in absent["rounds"][k]["attendees"]
+                                            if c != "GB"]
+    away = stances(run_one({}, 0, scenario=Scenario.model_validate(absent)), "GB")
+    assert away[2:4] == ["deploy_after_ceasefire"] * 2
