@@ -286,3 +286,14 @@ def test_the_uk_declares_after_a_ceasefire_through_the_us_retreat_not_attendance
                                             if c != "GB"]
     away = stances(run_one({}, 0, scenario=Scenario.model_validate(absent)), "GB")
     assert away[2:4] == ["deploy_after_ceasefire"] * 2
+
+
+def test_default_rounds_are_meetings_of_at_least_three_with_who_attended():
+    sc = load_scenario(DEFAULT_SCENARIO)
+    model = NegotiationModel(sc, rng=0)
+    for rnd in sc.rounds:
+        assert len(model.attendees(rnd)) >= 3, rnd.name
+        assert rnd.attendees_source, rnd.name
+        assert "RU" not in model.attendees(rnd)  # Russia never attends
+    dates = {sh.note.split(" ")[0]: sh.date for r in sc.rounds for sh in r.shocks}
+    assert str(dates["Merz"]) == "2025-05-06" and str(dates["US"]) == "2025-01-20"
