@@ -101,6 +101,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             for event in model.events[shown:]:
                 print(f"         {event.text}")
         shown = len(model.events)
+        print("         " + stance_line(model))
         if not model.running:
             break
         model.step()
@@ -126,6 +127,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
+STANCE_SHORT = {"deploy_now": "now", "deploy_after_ceasefire": "after ceasefire",
+                "outside_only": "outside only", "none": "none", "opposed": "opposed",
+                "host": "host"}
+
+
+def stance_line(model: Any) -> str:
+    """``stances: now 0; after ceasefire 2 (FR, GB); ...`` for the round just played."""
+    parts = []
+    for stance, codes in model.stance_members().items():
+        who = f" ({', '.join(codes)})" if codes else ""
+        parts.append(f"{STANCE_SHORT[stance]} {len(codes)}{who}")
+    blocked = sorted(c for c, a in model.states.items() if a.blocked_by)
+    tail = f"; blocked: {', '.join(blocked)}" if blocked else ""
+    return "stances: " + "; ".join(parts) + tail
+
+
 def _write_run(out: Path, model: Any, tables: Any, args: argparse.Namespace, path: Path) -> None:
     from model.export import write_table
 
@@ -144,6 +161,7 @@ def _write_run(out: Path, model: Any, tables: Any, args: argparse.Namespace, pat
         "parameters": model.params.model_dump(),
         "set": args.set or [],
         "ladder": getattr(args, "ladder", None),
+        "ladder_rungs": [r.name for r in getattr(model.scenario_config.ceasefire, "ladder", [])],
         "versions": versions(),
     }
     (out / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n")

@@ -29,24 +29,31 @@ def test_validate_default_scenario_ok(capsys):
 
 BROKEN = {
     "unknown top-level key": (("name = ", "colour = 'red'\nname = "), "colour: unknown key"),
-    "wrong type": (("salience = 0.85\n", "salience = 'high'\n"), "actors.FR.salience"),
-    "out of range": (("salience = 0.85\n", "salience = 1.7\n"), "actors.FR.salience"),
-    "unknown attendee": (('attendees = ["FR", "GB"]', 'attendees = ["FR", "ZZ"]'),
+    "wrong type": (("salience = { presence = 0.85, guarantee = 0.6 }", "salience = 'high'"),
+                   "actors.FR.salience"),
+    "out of range": (("salience = { presence = 0.85,", "salience = { presence = 1.7,"),
+                     "actors.FR.salience"),
+    "unknown attendee": (('attendees = ["FR", "GB", "DE"', 'attendees = ["FR", "ZZ", "DE"'),
                          "rounds.1.attendees: unknown actor code 'ZZ'"),
     "shock on a missing actor": (('actor = "CZ"', 'actor = "NZ"'),
-                                 "rounds.6.shocks.1.actor: unknown actor code 'NZ'"),
+                                 "rounds.8.shocks.0.actor: unknown actor code 'NZ'"),
     "not an ISO code": (("[actors.FR]", "[actors.XK1]"), "'XK1' is not an ISO 3166-1"),
     "unknown condition": (("conditions = { parliament = true }",
                            "conditions = { parlament = true }"),
-                          "actors.FR.conditions.parlament: unknown key"),
-    "position off the scale": (("position = 70 ", "position = 170 "),
-                               "actors.FR.position: 170.0 is outside the scale"),
-    "unknown parameter": (('mechanism = "eum"', 'mechanism = "eum"\nwarp = 2'),
+                          "actors.CZ.conditions.parlament: unknown key"),
+    "position off the scale": (("position = { presence = 60,", "position = { presence = 160,"),
+                               "actors.FR.position.presence: 160.0 is outside the scale"),
+    "unknown parameter": (('mechanism = "smp"', 'mechanism = "smp"\nwarp = 2'),
                           "parameters.warp: unknown key"),
-    "bad mechanism": (('mechanism = "eum"', 'mechanism = "vote"'), "parameters.mechanism"),
+    "bad mechanism": (('mechanism = "smp"', 'mechanism = "vote"'), "parameters.mechanism"),
     "malformed TOML": (("[actors.FR]", "[actors.FR"), "not valid TOML"),
-    "rounds out of order": (("date = 2024-11-25", "date = 2023-11-25"),
+    "rounds out of order": (("date = 2025-02-17", "date = 2023-02-17"),
                             "rounds: rounds must be in date order"),
+    "shock after its round": (("date = 2025-05-06", "date = 2025-08-19"),
+                              "rounds.5.shocks.0.date: 2025-08-19 must lie after 2025-03-27"),
+    "parameter outside its range": (("turns_per_meeting = { value = 2,",
+                                     "turns_per_meeting = { value = 9,"),
+                                    "parameters.turns_per_meeting.value: 9 is outside"),
 }
 
 
@@ -99,7 +106,15 @@ def test_run_writes_tidy_tables_in_both_formats(tmp_path):
     assert main(["run", "--seed", "3", "--out", str(pq), "--format", "parquet", "--quiet"]) == 0
     pd.testing.assert_frame_equal(
         pd.read_parquet(pq / "actors.parquet").drop(columns="date").reset_index(drop=True),
-        actors.drop(columns="date"), check_dtype=False)
+        actors.drop(columns="date").fillna({"blocked_by": ""}), check_dtype=False)
+    for col in ("presence", "guarantee", "stance", "blocked_by"):
+        assert col in actors.columns
+    for col in ("deploy_now", "deploy_after_ceasefire", "outside_only", "willing_troops",
+                "contributors_inside", "contributors_outside"):
+        assert col in rounds.columns
+    assert (rounds["willing_troops"]
+            == rounds["deploy_now"] + rounds["deploy_after_ceasefire"]).all()
+    assert "stances: now" in proc.stdout
 
 
 def test_run_set_and_rounds_change_the_run(tmp_path, capsys):
