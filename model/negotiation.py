@@ -219,7 +219,7 @@ class NegotiationModel(mesa.Model):
             **{f"bloc_{b}": partial(NegotiationModel.bloc_count, bloc=b)
                for b in ("committed", "conditional", "support", "opposed")},
             **{s: partial(NegotiationModel.stance_count, stance=s) for s in STANCES},
-            "willing_troops": lambda m: len(m.willing_codes),
+            "willing_troops": lambda m: sum(a.willing_troops for a in m.states.values()),
             "contributors_inside": lambda m: m.contributors_inside(),
             "contributors_outside": lambda m: m.contributors_outside(),
             "troops_deployed": lambda m: m.pledged("ground"),
@@ -246,7 +246,15 @@ class NegotiationModel(mesa.Model):
         ) if datacollector else None
         self.round_record: list[dict[str, Any]] = []
         self.actor_record: list[tuple] = []
+        # Round 0: the stance rule applied to the sourced early-2024 ideals before any
+        # meeting, so that round 0 (and the "carried" baseline of the record's score) holds
+        # each state's starting stance. Recorded only: the dynamics from round 1 start from
+        # the same state (no bandwagon sets, no mandate clock, nothing pledged before the
+        # first meeting).
         for agent in self.states.values():
+            start = agent.decide()
+            agent.stance, agent.blocked_by, agent.unmet = (start.stance, start.blocked_by,
+                                                           start.unmet)
             agent.bloc = agent.classify()
         self._record()
         if self.total_rounds == 0:

@@ -175,10 +175,12 @@ def test_the_us_pledge_follows_its_guarantee_position():
     a = t.actors
     us = a[a.actor == "US"].set_index("round")
     assert (us["presence"] == 0).all() and (us["pledge_ground"] == 0).all()
-    assert us.loc[0, "stance"] == "none"
+    # round 0: its early-2024 stance (arms from outside), nothing pledged before a meeting
+    assert us.loc[0, "stance"] == "outside_only"
+    assert (us.loc[0, [c for c in us.columns if c.startswith("pledge_")]] == 0).all()
     # early 2024 arms and training only; air and logistics once it offers them (S1, round 6)
     assert (us.loc[1:5, ["pledge_air", "pledge_logistics", "pledge_monitoring"]] == 0).all().all()
-    assert (us.loc[1:, "stance"] == "outside_only").all()
+    assert (us["stance"] == "outside_only").all()
     assert us.loc[6, "pledge_air"] > 0 and us.loc[6, "pledge_monitoring"] > 0
     # the what-if lever: no backstop at all, never air support
     none = run_one({"us_backstop": 0.0}, 0).actors
@@ -311,3 +313,20 @@ def test_the_us_retreat_is_a_ratchet():
         retreat.append(model.us_retreat)
     assert retreat[0] == 0.0 and retreat[1] == pytest.approx(0.6)  # 0.25 -> 0.10 (E05, E07)
     assert retreat[-1] == pytest.approx(0.6)  # the Aug 2025 offer (0.75) does not undo it
+
+
+def test_round_zero_holds_the_starting_stances_without_changing_the_dynamics():
+    """Round 0 applies the stance rule to the early-2024 ideals (France ambiguous, Poland
+    from outside, Russia opposed) and pledges nothing; the meetings that follow are the same
+    as a model whose round 0 had recorded no stance at all (the mandate clock and the
+    bandwagon sets start empty)."""
+    t = run_one({}, 0)
+    first = t.actors[t.actors["round"] == 0].set_index("actor")
+    assert first.loc["FR", "stance"] == "deploy_after_ceasefire"
+    assert first.loc["PL", "stance"] == "outside_only"
+    assert first.loc["RU", "stance"] == "opposed" and first.loc["UA", "stance"] == "host"
+    assert not first["contributor"].any()
+    model = NegotiationModel(rng=0)
+    for agent in model.states.values():
+        assert agent.willing_rounds == 0 and not agent.pledges
+    assert not model.willing_codes and not model.contributor_codes
