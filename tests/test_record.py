@@ -1,0 +1,276 @@
+"""The record as data: schema errors, check evaluation on hand-built runs, scoring and its
+baselines, calibration (resume, twin experiment), the outlook and the validation report."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from model.cli import main
+from model.record.checks import carried, holds, hits, observe
+from model.record.schema import Check, Record, Target, load_record
+from tests.conftest import DEFAULT_SCENARIO, ROOT
+
+RECORD = ROOT / "configs" / "record" / "coalition_2024_2026.toml"
+DATES = ["", "2024-02-26", "2025-02-17", "2025-03-02", "2025-09-04"]
+
+
+def run_frames(stances: dict[str, list[str]], presence: dict[str, list[float]] | None = None,
+               dates: list[str] = DATES) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """A RunTables-like (rounds, actors) pair with the columns of issue 11's tables."""
+    n = len(dates)
+    rows = []
+    for code, seq in stances.items():
+        assert len(seq) == n
+        for r, s in enumerate(seq):
+            rows.append({"round": r, "date": dates[r], "actor": code,
+                         "presence": (presence or {}).get(code, [0.0] * n)[r],
+                         "guarantee": 0.0, "pledge_ground": 0.0,
+                         "contributor": s in ("deploy_now", "deploy_after_ceasefire",
+                                              "outside_only"),
+                         "bloc": "", "stance": s, "blocked_by": ""})
+    actors = pd.DataFrame(rows)
+    rounds = pd.DataFrame({"round": range(n), "date": dates, "venue": [""] * n})
+    return rounds, actors
+
+
+def target(check: dict, date: str = "2025-03-02", id: str = "T") -> Target:
+    return Target(id=id, date=dt.date.fromisoformat(date), statement="s", source="src",
+                  check=Check(**check))
+
+
+OUT, DAC, NOW = "outside_only", "deploy_after_ceasefire", "deploy_now"
+
+
+@pytest.fixture
+def obs():
+    return observe(*run_frames({
+        "FR": [OUT, DAC, DAC, DAC, NOW],
+        "GB": ["none", "none", DAC, DAC, DAC],
+        "US": [OUT, OUT, OUT, OUT, OUT],
+        "RU": ["opposed"] * 5,
+    }, presence={"US": [0, 0, 0, 0, 10.0]}))
+
+
+def test_a_target_is_checked_at_the_nearest_round_ties_to_the_earlier(obs):
+    assert obs.round_index(dt.date(2024, 1, 5)) == 0      # before the first round: the start
+    assert obs.round_index(dt.date(2024, 2, 26)) == 1
+    assert obs.round_index(dt.date(2025, 2, 20)) == 2     # 3 days after vs 10 before
+    assert obs.round_index(dt.date(2025, 2, 23)) == 2     # 6 and 7 days: nearest
+    # 2025-02-17 and 2025-03-02 are 13 days apart: none is exactly between; use 2 rounds
+    # 12 days apart for a tie
+    tie = observe(*run_frames({"FR": [OUT] * 3}, dates=["", "2025-03-01", "2025-03-13"]))
+    assert tie.round_index(dt.date(2025, 3, 7)) == 1
+    assert tie.round_index(dt.date(2025, 3, 8)) == 2
+    assert tie.round_index(dt.date(2030, 1, 1)) == 2
+
+
+def test_stance_checks(obs):
+    row = obs.round_index(dt.date(2025, 3, 2))
+    assert holds(Check(actor="GB", stance_in=[DAC, NOW]), obs, row)
+    assert not holds(Check(actor="GB", stance_in=[DAC, NOW]), obs, 1)
+    assert holds(Check(actor="US", stance_not_in=[DAC, NOW]), obs, row)
+    assert not holds(Check(actor="FR", stance_not_in=[NOW]), obs, 4)
+
+
+def test_over_all_and_never_look_back_to_the_start_but_never_past_the_target(obs):
+    c = Check(count="deploy_now", max=0, over="all")
+    assert holds(c, obs, 3)            # FR deploys now only in round 4, after the target
+    assert not holds(c, obs, 4)
+    assert holds(Check(actor="US", never="presence_above_zero"), obs, 3)
+    assert not holds(Check(actor="US", never="presence_above_zero"), obs, 4)
+    assert not holds(Check(actor="GB", stance_in=[DAC], over="all"), obs, 3)  # none in 0, 1
+    assert holds(Check(actor="RU", stance_in=["opposed"], over="all"), obs, 4)
+
+
+def test_counts_and_groups(obs):
+    assert holds(Check(count="willing_troops", min=2), obs, 2)
+    assert not holds(Check(count="willing_troops", min=3), obs, 2)
+    assert holds(Check(count="willing_troops", min=1, max=1), obs, 1)
+    grp = {"actors": ["FR", "GB", "US"], "stance_in": [DAC]}
+    assert not holds(Check(**grp), obs, 2)               # all of them (default)
+    assert holds(Check(**grp, min=2), obs, 2)
+    assert not holds(Check(**grp, min=2), obs, 1)
+    assert holds(Check(**grp, max=1), obs, 1)
+
+
+def test_carried_baseline_repeats_round_zero(obs):
+    c = carried(obs)
+    assert (c.stance == obs.stance[0]).all()
+    assert c.counts["willing_troops"].tolist() == [0] * 5
+    targets = [target({"actor": "GB", "stance_in": [DAC]}),
+               target({"actor": "FR", "stance_in": [OUT]}, date="2025-09-04")]
+    assert hits(targets, obs).tolist() == [True, False]
+    assert hits(targets, c).tolist() == [False, True]
+
+
+def test_the_record_file_is_valid_and_windows_follow_train_until(default_scenario):
+    rec = load_record(RECORD, default_scenario)
+    windows = [rec.window(t) for t in rec.targets]
+    assert {t.id[0] for t, w in zip(rec.targets, windows, strict=True) if w == "train"} == {"E"}
+    assert {t.id[0] for t, w in zip(rec.targets, windows, strict=True) if w == "test"} == {"S"}
+    early = [rec.window(t, dt.date(2024, 12, 31)) for t in rec.targets]
+    assert early.count("train") < windows.count("train")
+    for t in rec.targets:   # test targets cite a seed article or the brief only
+        if rec.window(t) == "test":
+            assert "seed 00" in t.source or "scenario_brief" in t.source
+
+
+GOOD = """name = "r"
+[[targets]]
+id = "A"
+date = 2025-03-02
+statement = "s"
+source = "src"
+check = { actor = "GB", stance_in = ["deploy_after_ceasefire"] }
+"""
+BROKEN = {
+    "unknown actor": (('actor = "GB"', 'actor = "HR"'),
+                      "targets.0.check.actor: unknown actor 'HR' in the scenario (A)"),
+    "unknown stance": (('"deploy_after_ceasefire"', '"willing"'),
+                       "targets.0.check.stance_in.0: Input should be"),
+    "date outside": (("2025-03-02", "2027-01-01"),
+                     "targets.0.date: 2027-01-01 is outside the scenario"),
+    "two subjects": (('actor = "GB"', 'actor = "GB", count = "deploy_now"'),
+                     "targets.0.check: give exactly one of actor, actors or count (A)"),
+    "count without bounds": (('actor = "GB", stance_in = ["deploy_after_ceasefire"]',
+                              'count = "willing_troops"'),
+                             "targets.0.check: a count check needs min and/or max"),
+    "unknown count": (('actor = "GB", stance_in = ["deploy_after_ceasefire"]',
+                       'count = "troops", min = 1'), "targets.0.check.count"),
+    "misspelt key": (("stance_in", "stance_is"), "targets.0.check.stance_is: unknown key"),
+    "missing source": (('source = "src"\n', ""), "targets.0.source: missing required key"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN))
+def test_bad_record_gets_one_line_naming_file_and_field(case, tmp_path, capsys):
+    (old, new), expected = BROKEN[case]
+    assert old in GOOD
+    path = tmp_path / "rec.toml"
+    path.write_text(GOOD.replace(old, new, 1), encoding="utf-8")
+    assert main(["score", "--record", str(path), "--seeds", "1"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert err[0].startswith(f"negotiate: error: {path}: ")
+    assert expected in err[0]
+
+
+def test_score_json_is_the_object_of_the_issue(capsys):
+    assert main(["score", "--seeds", "2", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert set(out) == {"score", "baselines", "targets"}
+    assert set(out["score"]) == {"train", "test", "all"}
+    assert set(out["baselines"]) == {"frozen", "carried"}
+    t = out["targets"][0]
+    assert set(t) == {"id", "date", "window", "hit_rate", "baselines"}
+    assert set(t["baselines"]) == {"frozen", "carried"}
+    rates = [x["hit_rate"] for x in out["targets"]]
+    assert out["score"]["all"] == pytest.approx(np.mean(rates), abs=1e-3)
+    train = [x["hit_rate"] for x in out["targets"] if x["window"] == "train"]
+    assert out["score"]["train"] == pytest.approx(np.mean(train), abs=1e-3)
+
+
+def test_the_core_never_imports_the_analysis():
+    code = ("import sys, model.negotiation, model.run, model.scenario, model.ceasefire; "
+            "print([m for m in sys.modules if m.startswith('model.record')])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         cwd=ROOT, check=True).stdout.strip()
+    assert out == "[]"
+
+
+# -- calibration ------------------------------------------------------------------------
+def record_from_runs(scenario, params: dict, seeds: int, path: Path, every: int = 1) -> Record:
+    """A record written from the model itself: at each dated round, each state's most common
+    stance over ``seeds`` runs with ``params`` (the twin experiment's 'observations')."""
+    from model.record.score import run_observed, seeds_for
+
+    runs = [run_observed(scenario, params, s) for s in seeds_for(seeds)]
+    lines = ['name = "twin"']
+    codes = runs[0].actors
+    for i, date in enumerate(runs[0].dates):
+        if date is None or i % every:
+            continue
+        for j, code in enumerate(codes):
+            values, counts = np.unique([o.stance[i, j] for o in runs], return_counts=True)
+            lines += ["[[targets]]", f'id = "R{i}{code}"', f"date = {date.isoformat()}",
+                      'statement = "generated"', 'source = "the model"',
+                      f'check = {{ actor = "{code}", stance_in = ["{values[counts.argmax()]}"] }}']
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return load_record(path, scenario)
+
+
+TWIN_RANGES = {"bandwagon": (0.0, 40.0), "threat_sensitivity": (0.0, 40.0)}
+TWIN_TRUTH = {"bandwagon": 30.0, "threat_sensitivity": 8.0}
+
+
+def test_twin_experiment_recovers_known_parameters(default_scenario, tmp_path):
+    """Calibration recovers the parameters a record was generated with, within its accepted
+    90% intervals and narrower than the prior; a record generated with another mechanism
+    scores measurably lower on the accepted ensemble."""
+    from model.record.calibrate import calibrate, load_param_sets
+    from model.record.score import score
+
+    twin = record_from_runs(default_scenario, TWIN_TRUTH, 3, tmp_path / "twin.toml")
+    c = calibrate(DEFAULT_SCENARIO, twin, scenario=default_scenario,
+                  train_until=dt.date(2026, 12, 31), samples=60, accept=0.15, seeds=3,
+                  executor="serial", out=tmp_path / "cal", quiet=True, ranges=TWIN_RANGES,
+                  log=lambda m: None)
+    assert c.status == "complete"
+    for f in c.fits:
+        assert f.q05 <= TWIN_TRUTH[f.key] <= f.q95, f
+    assert max(f.narrowed for f in c.fits) > 0.3
+    sets = load_param_sets(tmp_path / "cal" / "accepted.csv")
+    other = record_from_runs(default_scenario, {**TWIN_TRUTH, "mechanism": "compromise"}, 3,
+                             tmp_path / "other.toml")
+    own = score(default_scenario, twin, seeds=3, param_sets=sets).scores()["all"]
+    alien = score(default_scenario, other, seeds=3, param_sets=sets).scores()["all"]
+    assert own - alien > 0.05, (own, alien)
+
+
+def test_calibration_interrupted_then_resumed_equals_a_clean_one(default_scenario, tmp_path,
+                                                                 monkeypatch):
+    from model.record import calibrate as cal
+    from model.sweep import worker
+
+    rec = load_record(RECORD, default_scenario)
+    kw = {"scenario": default_scenario, "samples": 8, "seeds": 2, "executor": "serial",
+          "quiet": True, "ranges": TWIN_RANGES, "log": lambda m: None}
+    clean = cal.calibrate(DEFAULT_SCENARIO, rec, out=tmp_path / "clean", **kw)
+    real, calls = worker.run_one, []
+
+    def stop_after_some(*a, **k):
+        calls.append(1)
+        if len(calls) > 5:
+            raise KeyboardInterrupt
+        return real(*a, **k)
+
+    monkeypatch.setattr(worker, "run_one", stop_after_some)
+    part = cal.calibrate(DEFAULT_SCENARIO, rec, out=tmp_path / "cut", **kw)
+    assert part.status == "interrupted"
+    with pytest.raises(Exception, match="not empty; add --resume"):
+        cal.calibrate(DEFAULT_SCENARIO, rec, out=tmp_path / "cut", **kw)
+    monkeypatch.setattr(worker, "run_one", real)
+    with pytest.raises(Exception, match="cannot resume"):
+        cal.calibrate(DEFAULT_SCENARIO, rec, out=tmp_path / "cut", resume=True,
+                      **{**kw, "samples": 9})
+    done = cal.calibrate(DEFAULT_SCENARIO, rec, out=tmp_path / "cut", resume=True, **kw)
+    assert done.status == "complete"
+    pd.testing.assert_frame_equal(done.samples, clean.samples)
+    assert (tmp_path / "cut" / "accepted.csv").read_text() == \
+        (tmp_path / "clean" / "accepted.csv").read_text()
+
+
+def test_accepting_breaks_ties_by_sample_order():
+    from model.record.calibrate import accept_samples
+
+    train = np.array([0.5, 0.9, 0.7, 0.9, 0.7, 0.1])
+    assert accept_samples(train, 0.5).tolist() == [1, 2, 3]
+    assert accept_samples(train, 0.01).tolist() == [1]
