@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 from model.cli import main
-from model.record.checks import carried, holds, hits, observe
+from model.record.checks import carried, hits, holds, observe
 from model.record.schema import Check, Record, Target, load_record
 from tests.conftest import DEFAULT_SCENARIO, ROOT
 
@@ -274,3 +274,29 @@ def test_accepting_breaks_ties_by_sample_order():
     train = np.array([0.5, 0.9, 0.7, 0.9, 0.7, 0.1])
     assert accept_samples(train, 0.5).tolist() == [1, 2, 3]
     assert accept_samples(train, 0.01).tolist() == [1]
+
+
+def test_outlook_writes_probabilities_past_the_record(default_scenario, tmp_path, capsys):
+    out = tmp_path / "outlook"
+    assert main(["outlook", "--extend", "3", "--seeds", "3", "--out", str(out)]) == 0
+    probs = pd.read_csv(out / "stance_probabilities.csv")
+    from model.record.schema import STANCES
+
+    n_rounds = len(default_scenario.rounds) + 3
+    assert probs["round"].max() == n_rounds
+    assert len(probs) == (n_rounds + 1) * len(default_scenario.actors)
+    np.testing.assert_allclose(probs[list(STANCES)].sum(axis=1), 1.0)
+    assert (probs.loc[probs["actor"] == "RU", "opposed"] == 1.0).all()
+    willing = pd.read_csv(out / "willing_troops.csv")
+    assert (willing["q05"] <= willing["median"]).all()
+    assert (willing["median"] <= willing["q95"]).all()
+    assert (out / "willing_troops.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_bad_options_get_one_line(tmp_path, capsys):
+    assert main(["score", "--train-until", "March", "--seeds", "1"]) == 2
+    assert "--train-until: expected a date" in capsys.readouterr().err
+    assert main(["score", "--params", str(tmp_path / "none.csv")]) == 2
+    assert "none.csv: no such file" in capsys.readouterr().err
+    assert main(["outlook", "--extend", "-1", "--out", str(tmp_path)]) == 2
+    assert "--extend: must be >= 0" in capsys.readouterr().err

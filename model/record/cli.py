@@ -80,9 +80,7 @@ def _cmd_score(args: argparse.Namespace) -> int:
     if args.report:
         from model.record.report import render
 
-        words = ["negotiate", "score", *sys.argv[2:]] if args.command_line is None \
-            else args.command_line
-        text = render(result, scenario, command=" ".join(shlex.quote(w) for w in words),
+        text = render(result, scenario, command=_score_command(args),
                       scenario_label=_label(scenario_path), record_label=_label(record_path),
                       params_label=(f"the {len(sets)} sets of `{_label(Path(args.params))}`"
                                     if sets else "the scenario's values"))
@@ -91,6 +89,24 @@ def _cmd_score(args: argparse.Namespace) -> int:
         if not args.json:
             print(f"\nwrote {args.report}")
     return 0
+
+
+def _score_command(args: argparse.Namespace) -> str:
+    """The command that regenerates a report, from the parsed options (not ``sys.argv``, so
+    the report does not depend on how it was invoked)."""
+    words = ["negotiate", "score"]
+    if args.scenario:
+        words.append(_label(Path(args.scenario)))
+    for flag, value in (("--record", args.record), ("--params", args.params)):
+        if value:
+            words += [flag, _label(Path(value))]
+    if args.train_until:
+        words += ["--train-until", args.train_until]
+    words += ["--seeds", str(args.seeds)]
+    if args.seed:
+        words += ["--seed", str(args.seed)]
+    words += ["--report", _label(Path(args.report))]
+    return " ".join(shlex.quote(w) for w in words)
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
@@ -159,7 +175,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    "calibration); default: the scenario's values")
     p.add_argument("--json", action="store_true", help="print the scores as one JSON object")
     p.add_argument("--report", metavar="FILE", help="write the validation report (Markdown)")
-    p.set_defaults(handler=_cmd_score, command_line=None)
+    p.set_defaults(handler=_cmd_score)
 
     p = sub.add_parser("calibrate", help="ABC rejection on the training window (resumable)")
     _common(p)

@@ -74,9 +74,15 @@ def render(s: Scored, scenario: Scenario, *, command: str, scenario_label: str,
         m = s.scores("model")[w]
         if m is None:
             continue
-        out.append(f"- {w}: the model scores {_pct(m)}; it "
-                   f"{_verdict(m, s.scores('frozen')[w], 'frozen')} and "
-                   f"{_verdict(m, s.scores('carried')[w], 'carried')}.")
+        parts = [_verdict(m, s.scores(b)[w], b) for b in ("frozen", "carried")]
+        have = [p for p in parts if not p.endswith("not available")]
+        missing = [p for p in parts if p.endswith("not available")]
+        text = f"- {w}: the model scores {_pct(m)}"
+        if have:
+            text += "; it " + " and ".join(have)
+        if missing:
+            text += "; " + "; ".join(missing)
+        out.append(text + ".")
     out += ["", "## Targets", "",
             "| id | date | window | statement (as reported) | source | check | round | model "
             "| frozen | carried |", "|---|---|---|---|---|---|---|---|---|---|"]
