@@ -64,8 +64,6 @@ def test_a_target_is_checked_at_the_nearest_round_ties_to_the_earlier(obs):
     assert obs.round_index(dt.date(2024, 2, 26)) == 1
     assert obs.round_index(dt.date(2025, 2, 20)) == 2     # 3 days after vs 10 before
     assert obs.round_index(dt.date(2025, 2, 23)) == 2     # 6 and 7 days: nearest
-    # 2025-02-17 and 2025-03-02 are 13 days apart: none is exactly between; use 2 rounds
-    # 12 days apart for a tie
     tie = observe(*run_frames({"FR": [OUT] * 3}, dates=["", "2025-03-01", "2025-03-13"]))
     assert tie.round_index(dt.date(2025, 3, 7)) == 1
     assert tie.round_index(dt.date(2025, 3, 8)) == 2
@@ -228,6 +226,12 @@ def test_twin_experiment_recovers_known_parameters(default_scenario, tmp_path):
         assert f.q05 <= TWIN_TRUTH[f.key] <= f.q95, f
     assert max(f.narrowed for f in c.fits) > 0.3
     sets = load_param_sets(tmp_path / "cal" / "accepted.csv")
+    assert len(sets) == c.n_accepted and set(sets[0]) == set(TWIN_RANGES)
+    from model.sweep.spec import load_sweep
+
+    posterior = load_sweep(tmp_path / "cal" / "posterior.toml")  # a sweep over the intervals
+    assert {p.key: (p.low, p.high) for p in posterior.params} == {
+        f.key: (f.q05, f.q95) for f in c.fits}
     other = record_from_runs(default_scenario, {**TWIN_TRUTH, "mechanism": "compromise"}, 3,
                              tmp_path / "other.toml")
     own = score(default_scenario, twin, seeds=3, param_sets=sets).scores()["all"]
