@@ -101,6 +101,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             for event in model.events[shown:]:
                 print(f"         {event.text}")
         shown = len(model.events)
+        print("         " + stance_line(model))
         if not model.running:
             break
         model.step()
@@ -124,6 +125,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.out:
         _write_run(Path(args.out), model, tables, args, path)
     return 0
+
+
+STANCE_SHORT = {"deploy_now": "now", "deploy_after_ceasefire": "after ceasefire",
+                "outside_only": "outside only", "none": "none", "opposed": "opposed",
+                "host": "host"}
+
+
+def stance_line(model: Any) -> str:
+    """``stances: now 0; after ceasefire 2 (FR, GB); ...`` for the round just played."""
+    parts = []
+    for stance, codes in model.stance_members().items():
+        who = f" ({', '.join(codes)})" if codes else ""
+        parts.append(f"{STANCE_SHORT[stance]} {len(codes)}{who}")
+    blocked = sorted(c for c, a in model.states.items() if a.blocked_by)
+    tail = f"; blocked: {', '.join(blocked)}" if blocked else ""
+    return "stances: " + "; ".join(parts) + tail
 
 
 def _write_run(out: Path, model: Any, tables: Any, args: argparse.Namespace, path: Path) -> None:
@@ -161,7 +178,7 @@ def _register_core(sub: argparse._SubParsersAction) -> None:
                    "willing, configs/coalition_of_the_willing.toml)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rounds", type=int, help="number of rounds (default: the scenario's)")
-    p.add_argument("--mechanism", choices=["eum", "compromise", "hk", "deffuant"])
+    p.add_argument("--mechanism", choices=["eum", "compromise", "hk", "deffuant", "smp"])
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a parameter or an actor attribute, e.g. us_backstop=0.8 or "
                         "actors.DE.salience=0.9 (repeatable)")

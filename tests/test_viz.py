@@ -231,9 +231,9 @@ def test_page_steps_injects_and_resets():
 
 def test_sliders_apply_on_reset():
     _, rc = render_page()
-    slider = rc.find(v.Slider, label="US backstop (start)").widget
+    slider = rc.find(v.Slider, label="US backstop what-if (left end: as announced)").widget
     slider.v_model = 0.9
-    assert "US backstop <b>0.50</b>" in html_of(rc, "viz-header")  # not before Reset
+    assert "US backstop <b>0.25</b>" in html_of(rc, "viz-header")  # not before Reset
     click(rc, "Reset")
     assert "US backstop <b>0.90</b>" in html_of(rc, "viz-header")
 
