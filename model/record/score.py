@@ -114,19 +114,21 @@ def _round(d: dict[str, float | None]) -> dict[str, float | None]:
 
 def score(scenario: Scenario, record: Record, *, seeds: int = 10, base_seed: int = 0,
           param_sets: list[dict[str, Any]] | None = None,
-          train_until: dt.date = DEFAULT_TRAIN_UNTIL, keep_runs: bool = False) -> Scored:
+          train_until: dt.date = DEFAULT_TRAIN_UNTIL, keep_runs: bool = False,
+          baselines: bool = True) -> Scored:
     """Run every parameter set (default: the scenario's own values) on ``seeds`` seeds and
-    score the model and both baselines on every target."""
+    score the model and (unless ``baselines`` is false) both baselines on every target."""
     sets = param_sets or [{}]
     run_seeds = seeds_for(seeds, base_seed)
-    freeze = can_freeze(scenario)
+    freeze = baselines and can_freeze(scenario)
     rows: dict[str, list[np.ndarray]] = {"model": [], "frozen": [], "carried": []}
     kept = []
     for params in sets:
         for seed in run_seeds:
             obs = run_observed(scenario, params, seed)
             rows["model"].append(hits(record.targets, obs))
-            rows["carried"].append(hits(record.targets, carried(obs)))
+            if baselines:
+                rows["carried"].append(hits(record.targets, carried(obs)))
             if freeze:
                 frozen = run_observed(scenario, {**params, "freeze_positions": True}, seed)
                 rows["frozen"].append(hits(record.targets, frozen))
