@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import csv
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,12 +25,17 @@ from model.errors import InputError
 
 @dataclass(frozen=True)
 class ActorTable:
-    """Actors with capability ``c`` (n,), position ``x`` and salience ``s`` (n,) or (n, d)."""
+    """Actors with capability ``c`` (n,), position ``x`` and salience ``s`` (n,) or (n, d).
+
+    ``dimension_names`` names the issue dimensions (a KTAB table names them by its position
+    columns' headers); empty when the table does not name them.
+    """
 
     names: list[str]
     c: np.ndarray
     x: np.ndarray
     s: np.ndarray
+    dimension_names: list[str] = field(default_factory=list)
 
     @property
     def dimensions(self) -> int:
@@ -73,7 +78,11 @@ def _saliences(
 
 
 def read_actor_table(path: str | Path) -> ActorTable:
-    """Parse and validate an actor table; any problem raises :class:`InputError` (one line)."""
+    """Parse and validate an actor table; any problem raises :class:`InputError` (one line).
+
+    A file whose second line is KTAB's header ``Actor,Description,Power,...`` (after a
+    title line) is read by :func:`model.ktab_table.read_ktab_table`.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -83,6 +92,10 @@ def read_actor_table(path: str | Path) -> ActorTable:
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"{path}: cannot read as CSV ({exc})") from None
     rows = [r for r in rows if any(cell.strip() for cell in r)]
+    from model.ktab_table import looks_like_ktab, read_ktab_table
+
+    if looks_like_ktab(rows):
+        return read_ktab_table(path, rows)
     if not rows:
         raise InputError(
             f"{path}: the file is empty; expected a header Actor,Capability,Position,Salience"

@@ -37,9 +37,36 @@ def _scale(args: argparse.Namespace, x, default):
     return lo, hi
 
 
+def _cmd_forecast_smp(args: argparse.Namespace) -> int:
+    """``--mechanism smp``: KTAB's SMP to its stopping rule; positions and probabilities."""
+    from model.actor_table import read_actor_table
+    from model.smp_forecast import smp_forecast
+
+    table = read_actor_table(args.actors)
+    result = smp_forecast(table, source=str(args.actors), max_turns=args.rounds, seed=args.seed)
+    h = result.history
+    print(f"smp forecast for {len(table.names)} actors, {table.dimensions} dimension(s): "
+          f"{h.turns} turns to KTAB's stopping rule ({args.actors})")
+    last = result.positions[result.positions["round"] == h.turns]
+    wide = last.pivot(index="actor", columns="dimension", values="position").loc[table.names]
+    wide["probability"] = h.probabilities[-1]
+    print(wide.round(3).to_string())
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        result.positions.to_csv(out / "positions.csv", index=False, float_format="%.10g")
+        result.probabilities.to_csv(out / "probabilities.csv", index=False, float_format="%.10g")
+        print(f"\nwrote {out / 'positions.csv'} and {out / 'probabilities.csv'}")
+    return 0
+
+
 def _cmd_forecast(args: argparse.Namespace) -> int:
-    if args.rounds < 0:
+    if args.rounds is not None and args.rounds < 0:
         raise InputError(f"--rounds: must be >= 0, got {args.rounds}")
+    if args.mechanism == "smp" and args.format != "deu":
+        return _cmd_forecast_smp(args)
+    if args.rounds is None:
+        args.rounds = 10
     if args.format == "deu":
         return _forecast_deu(args)
     from model.actor_table import read_actor_table
@@ -116,7 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mechanism", choices=list(MECHANISMS),
                    help=f"default: eum for a table, {DEU_DEFAULT_MECHANISM} for --format deu "
                         "(the best on the DEU training half)")
-    p.add_argument("--rounds", type=int, default=10)
+    p.add_argument("--rounds", type=int, default=None,
+                   help="rounds (default 10); for smp the most turns (default: KTAB's stopping "
+                   "rule, at most 100)")
     p.add_argument("--scale", type=float, nargs=2, metavar=("MIN", "MAX"),
                    help="the issue scale distances are measured on (default: the table's "
                         "initial range, as in Scholz's code; 0 100 for --format deu)")

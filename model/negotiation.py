@@ -73,6 +73,14 @@ def _bargainer(name: str) -> Bargain:
         raise InputError(f"parameters.mechanism: {name!r} is not available in this build "
                          f"(choose one of {', '.join(MECHANISMS)})")
     fn = MECHANISMS[name]
+    if name == "smp":
+        # KTAB needs capability > 0 and each actor's saliences summing to at most 1: the
+        # per-dimension saliences (each in [0, 1]) are divided by the number of dimensions
+        def smp(x, c, s, rng, lo, hi):
+            s2 = np.atleast_2d(np.asarray(s, dtype=float).T).T
+            return fn(x, np.maximum(c, 1e-3), s2 / s2.shape[1], rng, lo=lo, hi=hi)
+
+        return smp
     params = inspect.signature(fn).parameters
     if "lo" in params and "hi" in params:
         return lambda x, c, s, rng, lo, hi: fn(x, c, s, rng, lo=lo, hi=hi)

@@ -8,6 +8,8 @@ arrays for (n, d) positions); every mechanism that normalises distances divides 
 - ``compromise``: capability×salience-weighted mean; Achen (2006)
 - ``hk``: Hegselmann–Krause bounded confidence; Hegselmann & Krause (2002)
 - ``deffuant``: Deffuant random-pair bounded confidence; Deffuant et al. (2000)
+- ``smp``: one turn of KTAB's Spatial Model of Politics (KAPSARC), ``step(x, c, s, rng, *,
+  lo, hi)``; ``model.mechanisms.smp.smp_negotiate`` runs it to KTAB's stopping rule
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from numpy.typing import ArrayLike
 from model.mechanisms.bounded_confidence import deffuant_step, hegselmann_krause_step
 from model.mechanisms.compromise import compromise_step, weighted_mean
 from model.mechanisms.eum import condorcet_median, eum_step
+from model.mechanisms.smp import smp_step
 
 
 class Step(Protocol):
@@ -43,6 +46,7 @@ MECHANISMS: dict[str, Step] = {
     "compromise": compromise_step,
     "hk": hegselmann_krause_step,
     "deffuant": deffuant_step,
+    "smp": smp_step,
 }
 
 
