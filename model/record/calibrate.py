@@ -288,3 +288,81 @@ def load_param_sets(path: str | Path) -> list[dict[str, Any]]:
     for rec in frame[cols].to_dict("records"):
         sets.append({k: (v.item() if hasattr(v, "item") else v) for k, v in rec.items()})
     return sets
+
+
+CALIBRATED = " | calibrated: "
+
+
+def _fmt_value(x: float, integer: bool) -> str:
+    if integer:
+        return str(int(x))
+    return f"{x:.4g}" if abs(x) < 1e4 else f"{x:.1f}"
+
+
+def applied_text(text: str, fits: list[ParameterFit], integers: set[str], *, command: str,
+                 date: str) -> str:
+    """The scenario's TOML text with each fitted ``[parameters]`` entry's ``value`` replaced
+    by its accepted median (the lower median for integers), and the calibration (command,
+    date, 90% interval, narrowing) recorded in the entry's ``source`` (an earlier
+    calibration's note is replaced). Comments and layout are kept."""
+    import re
+
+    lines = text.splitlines(keepends=True)
+    section = None
+    by_key = {f.key: f for f in fits}
+    done = set()
+    for i, line in enumerate(lines):
+        head = re.match(r"\s*\[([^\]]+)\]\s*(#.*)?$", line)
+        if head:
+            section = head.group(1).strip()
+            continue
+        if section != "parameters":
+            continue
+        m = re.match(r'(\s*"?([A-Za-z_][\w]*)"?\s*=\s*\{\s*value\s*=\s*)([^,}]+)(.*?source\s*=\s*")'
+                     r'((?:[^"\\]|\\.)*)(".*)$', line, re.S)
+        if not m or m.group(2) not in by_key:
+            continue
+        f = by_key[m.group(2)]
+        value = _fmt_value(f.median, f.key in integers)
+        base = m.group(5).split(CALIBRATED)[0]
+        note = (f"{CALIBRATED}median of the accepted samples of `{command}` ({date}); 90% "
+                f"interval [{f.q05:.4g}, {f.q95:.4g}], {100 * f.narrowed:.0f}% narrower than "
+                "the range")
+        lines[i] = f"{m.group(1)}{value}{m.group(4)}{base}{note}{m.group(6)}"
+        done.add(f.key)
+    missing = set(by_key) - done
+    if missing:
+        raise InputError(f"scenario: [parameters]: cannot find the entries of "
+                         f"{', '.join(sorted(missing))} written as {{ value = …, range = …, "
+                         "source = … }} on one line")
+    return "".join(lines)
+
+
+def integer_parameters(scenario: Scenario) -> set[str]:
+    """The ranged parameters whose model field is an integer."""
+    out = set()
+    for key in getattr(scenario, "parameter_ranges", {}) or {}:
+        if isinstance(getattr(scenario.parameters, key, None), int) and not isinstance(
+                getattr(scenario.parameters, key), bool):
+            out.add(key)
+    return out
+
+
+def apply_to_scenario(path: str | Path, c: Calibration, scenario: Scenario, *, command: str,
+                      date: str | None = None) -> Path:
+    """Write the accepted medians into the scenario file (see :func:`applied_text`) and check
+    that the result is still a valid scenario."""
+    from model.sweep.spec import parse_scenario
+
+    assert c.fits is not None
+    integers = integer_parameters(scenario)
+    fits = [ParameterFit(f.key, f.low, f.high,
+                         float(np.quantile(c.samples.loc[c.samples["accepted"], f.key],
+                                           0.5, method="lower")) if f.key in integers
+                         else f.median, f.q05, f.q95) for f in c.fits]
+    path = Path(path)
+    text = applied_text(path.read_text(encoding="utf-8"), fits, integers, command=command,
+                        date=date or dt.date.today().isoformat())
+    parse_scenario(text, str(path))
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -64,26 +64,36 @@ def _positive(name: str, value: int) -> int:
     return value
 
 
-def _cmd_score(args: argparse.Namespace) -> int:
+def score_and_report(args: argparse.Namespace):
+    """Run ``negotiate score`` as parsed in ``args``: (the scores, the report text or None)."""
     from model.record.calibrate import load_param_sets
-    from model.record.score import score, score_table
+    from model.record.score import score
 
     scenario_path, scenario, record_path, record = _inputs(args)
     sets = load_param_sets(args.params) if args.params else None
     result = score(scenario, record, seeds=_positive("--seeds", args.seeds),
                    base_seed=args.seed, param_sets=sets, train_until=_train_until(
                        args.train_until), keep_runs=bool(args.report))
+    if not args.report:
+        return result, None
+    from model.record.report import render
+
+    text = render(result, scenario, command=_score_command(args),
+                  scenario_label=_label(scenario_path), record_label=_label(record_path),
+                  params_label=(f"the {len(sets)} sets of `{_label(Path(args.params))}`"
+                                if sets else "the scenario's values"))
+    return result, text
+
+
+def _cmd_score(args: argparse.Namespace) -> int:
+    from model.record.score import score_table
+
+    result, text = score_and_report(args)
     if args.json:
         print(json.dumps(result.as_json(), indent=2))
     else:
         print("\n".join(score_table(result)))
-    if args.report:
-        from model.record.report import render
-
-        text = render(result, scenario, command=_score_command(args),
-                      scenario_label=_label(scenario_path), record_label=_label(record_path),
-                      params_label=(f"the {len(sets)} sets of `{_label(Path(args.params))}`"
-                                    if sets else "the scenario's values"))
+    if text is not None:
         Path(args.report).parent.mkdir(parents=True, exist_ok=True)
         Path(args.report).write_text(text, encoding="utf-8")
         if not args.json:
@@ -125,6 +135,11 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         return 130
     print(f"{c.runs} runs in {c.seconds:.1f} s")
     print("\n".join(report_lines(c)))
+    if args.apply:
+        from model.record.calibrate import apply_to_scenario
+
+        path = apply_to_scenario(scenario_path, c, scenario, command=command)
+        print(f"wrote the accepted medians into {path} ([parameters], each with its source)")
     return 0
 
 
@@ -189,6 +204,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--workers", type=int, help="worker processes (default: the local cores)")
     p.add_argument("--scheduler", metavar="ADDRESS", help="an existing Dask scheduler")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--apply", action="store_true",
+                   help="write the accepted medians into the scenario file's [parameters], "
+                        "with the command and date in each entry's source")
     p.set_defaults(handler=_cmd_calibrate)
 
     p = sub.add_parser("outlook", help="stance probabilities and willing troops past the record")
