@@ -36,6 +36,8 @@ class Observed:
     pledge_ground: np.ndarray     # float, rounds x actors
     contributor: np.ndarray       # bool, rounds x actors
     counts: dict[str, np.ndarray]  # per round
+    guarantee: np.ndarray | None = None   # float, rounds x actors (two-dimensional model)
+    blocked_by: np.ndarray | None = None  # object, rounds x actors
 
     def round_index(self, date: dt.date) -> int:
         """The row of the round nearest ``date`` (ties: the earlier; before the first
@@ -93,7 +95,11 @@ def observe(rounds: pd.DataFrame, actors: pd.DataFrame) -> Observed:
     return Observed(actors=codes, rounds=round_nos,
                     dates=[_date(d) for d in rounds["date"]], stance=stance,
                     presence=presence, pledge_ground=grid(actors["pledge_ground"].astype(float)),
-                    contributor=grid(actors["contributor"].astype(bool)), counts=counts)
+                    contributor=grid(actors["contributor"].astype(bool)), counts=counts,
+                    guarantee=(grid(actors["guarantee"].astype(float))
+                               if "guarantee" in actors.columns else None),
+                    blocked_by=(grid(actors["blocked_by"].fillna("").astype(object))
+                                if "blocked_by" in actors.columns else None))
 
 
 def carried(obs: Observed) -> Observed:
@@ -107,7 +113,9 @@ def carried(obs: Observed) -> Observed:
     return Observed(actors=obs.actors, rounds=obs.rounds, dates=obs.dates,
                     stance=rep(obs.stance), presence=rep(obs.presence),
                     pledge_ground=rep(obs.pledge_ground), contributor=rep(obs.contributor),
-                    counts={k: rep(v) for k, v in obs.counts.items()})
+                    counts={k: rep(v) for k, v in obs.counts.items()},
+                    guarantee=None if obs.guarantee is None else rep(obs.guarantee),
+                    blocked_by=None if obs.blocked_by is None else rep(obs.blocked_by))
 
 
 def _in(stance: np.ndarray, check: Check) -> np.ndarray:
@@ -152,13 +160,29 @@ def hits(targets: list[Target], obs: Observed) -> np.ndarray:
                     dtype=bool)
 
 
+def _actor_state(obs: Observed, code: str, row: int) -> str:
+    """``GB outside_only (presence 30, guarantee 35)``, with ``blocked by …`` if so."""
+    j = obs.actors.index(code)
+    bits = [f"presence {obs.presence[row, j]:.0f}"]
+    if obs.guarantee is not None:
+        bits.append(f"guarantee {obs.guarantee[row, j]:.0f}")
+    if obs.blocked_by is not None and obs.blocked_by[row, j]:
+        bits.append(f"blocked by {obs.blocked_by[row, j]}")
+    return f"{code} {obs.stance[row, j]} ({', '.join(bits)})"
+
+
 def what_happened(check: Check, obs: Observed, row: int) -> str:
-    """What the run had where ``check`` looks, in words (for the report's misses)."""
+    """What the run had where ``check`` looks, in words (for the report's misses): the
+    count, or each actor's stance with its stated positions."""
     if check.count is not None:
-        return f"{check.count} = {int(obs.counts[check.count][row])}"
+        rows = slice(0, row + 1) if check.over == "all" else slice(row, row + 1)
+        values = obs.counts[check.count][rows]
+        if check.over == "all":
+            return f"{check.count} up to {int(values.max())} by then"
+        return f"{check.count} = {int(values[-1])}"
     if check.actor is not None:
         j = obs.actors.index(check.actor)
         if check.never == "presence_above_zero":
             return f"{check.actor} presence up to {obs.presence[:row + 1, j].max():g}"
-        return f"{check.actor} {obs.stance[row, j]}"
-    return ", ".join(f"{a} {obs.stance[row, obs.actors.index(a)]}" for a in check.actors or [])
+        return _actor_state(obs, check.actor, row)
+    return "; ".join(_actor_state(obs, a, row) for a in check.actors or [])

@@ -101,15 +101,16 @@ def render(s: Scored, scenario: Scenario, *, command: str, scenario_label: str,
         t = s.targets[k]
         seen = Counter(what_happened(t.check, o, rows[k]) for o in obs)
         common, times = seen.most_common(1)[0]
-        base = [f"{name} {_pct(r[k])}" for name, r in (("frozen", frozen), ("carried", carry))
-                if r is not None and r[k] >= 0.5]
-        also = (f" The {' and '.join(b.split()[0] for b in base)} baseline"
-                f"{'s get' if len(base) > 1 else ' gets'} it ({', '.join(base)}).") if base \
-            else " Neither baseline gets it either."
+        also = _attribution(None if frozen is None else frozen[k], carry[k])
         out.append(f"- **{t.id}** ({t.date.isoformat()}, {windows[k]}): the record has "
                    f"\"{t.check.describe()}\"; the model holds it on {_pct(model[k])} of runs. "
-                   f"At {_round_label(scenario, rows[k])} the most common outcome is: "
-                   f"{common} ({times} of {len(obs)} runs).{also}")
+                   f"At {_round_label(scenario, rows[k])} the most common outcome ({times} of "
+                   f"{len(obs)} runs) is: {common}.{also}")
+    first = stance[:, 0, :] if (stance := np.stack([o.stance for o in obs])).size else None
+    if first is not None and not np.isin(first, ["deploy_now", "deploy_after_ceasefire",
+                                                 "outside_only"]).any():
+        out += ["", "Round 0 classifies no state as contributing (stances are decided from "
+                "round 1 on), so the carried baseline says that no state ever contributes."]
     out += ["", "## Stances per round", "",
             "Mean count over the runs, and who is in each stance on most runs (a share in "
             "brackets when it is not every run).", ""]
@@ -126,6 +127,18 @@ def render(s: Scored, scenario: Scenario, *, command: str, scenario_label: str,
                                                                         codes, st)))
     out.append("")
     return "\n".join(out)
+
+
+def _attribution(frozen: float | None, carried: float) -> str:
+    """Why, as far as the baselines tell: which part of the model the miss comes from."""
+    if frozen is not None and frozen >= 0.5:
+        return (f" The frozen baseline holds it ({_pct(frozen)}): the bargaining moves the "
+                "positions away from it.")
+    if carried >= 0.5:
+        return (f" The carried baseline holds it ({_pct(carried)}): the stance rule and the "
+                "shocks move the states away from their round-0 stances.")
+    return (" Neither baseline holds it: neither the starting positions with the conditions "
+            "and shocks, nor the bargaining, bring the states there.")
 
 
 def _who(stance: np.ndarray, codes: list[str], st: str) -> str:
