@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import solara
 
-from viz.style import BLOC_LABELS, TYPE_ORDER, fmt_int
+from viz.style import BLOC_LABELS, STANCE_LABELS, TYPE_ORDER, fmt_int
 
 HEADERS = [
     {"text": "State", "value": "state"},
+    {"text": "Stance", "value": "stance"},
     {"text": "Bloc", "value": "bloc"},
     {"text": "Position", "value": "position", "align": "end"},
     {"text": "Conditions (✓ met, ✗ not yet)", "value": "conditions", "sortable": False},
@@ -55,7 +56,7 @@ def table_rows(model) -> list[dict]:
             "code": agent.code,
             "state": agent.name,
             "bloc": BLOC_LABELS.get(agent.bloc, agent.bloc),
-            "stance": agent.stance.replace("_", " "),
+            "stance": STANCE_LABELS.get(agent.stance, agent.stance),
             "position": round(agent.position, 1),
             "conditions": " · ".join(marks) if marks else "—",
             "met": f"{len(required) - len(unmet)}/{len(required)}" if required else "—",
