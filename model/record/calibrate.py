@@ -51,6 +51,7 @@ class ParameterFit:
     median: float
     q05: float
     q95: float
+    identified: bool = True
 
     @property
     def narrowed(self) -> float:
@@ -134,14 +135,26 @@ def accept_samples(train: np.ndarray, share: float) -> np.ndarray:
     return np.sort(order[:n])
 
 
+def chance_narrowing(n: int, level: float = 0.95, draws: int = 4000) -> float:
+    """How much the 90% interval of ``n`` draws from a uniform prior narrows by chance alone,
+    at quantile ``level`` (simulated with a fixed seed, so deterministic): a parameter is
+    *identified* by the record when its accepted interval narrows more than that."""
+    u = np.random.default_rng(0).random((draws, n))
+    width = np.quantile(u, 0.95, axis=1) - np.quantile(u, 0.05, axis=1)
+    return float(np.quantile(1.0 - width, level))
+
+
 def summarise(samples: pd.DataFrame, ranges: dict[str, tuple[float, float]]
               ) -> list[ParameterFit]:
     acc = samples[samples["accepted"]]
+    floor = chance_narrowing(len(acc))
     out = []
     for key, (lo, hi) in ranges.items():
         v = acc[key].astype(float).to_numpy()
-        out.append(ParameterFit(key, lo, hi, float(np.median(v)), float(np.quantile(v, 0.05)),
-                                float(np.quantile(v, 0.95))))
+        fit = ParameterFit(key, lo, hi, float(np.median(v)), float(np.quantile(v, 0.05)),
+                           float(np.quantile(v, 0.95)))
+        fit.identified = fit.narrowed > floor
+        out.append(fit)
     return out
 
 
@@ -240,8 +253,10 @@ def _write(c: Calibration, ranges: dict[str, tuple[float, float]], *, scenario_p
         "scenario": str(scenario_path), "record": str(record.path),
         "train_until": train_until.isoformat(), "samples": len(c.samples),
         "seeds": seeds, "base_seed": base_seed, "accept": accept, "accepted": c.n_accepted,
+        "chance_narrowing": round(chance_narrowing(c.n_accepted), 4),
         "parameters": {f.key: {"range": [f.low, f.high], "median": f.median,
-                               "q05": f.q05, "q95": f.q95, "narrowed": round(f.narrowed, 4)}
+                               "q05": f.q05, "q95": f.q95, "narrowed": round(f.narrowed, 4),
+                               "identified": f.identified}
                        for f in c.fits},
         "accepted_scores": c.accepted_scores, "prior_scores": c.prior_scores,
     }
@@ -253,10 +268,13 @@ def report_lines(c: Calibration) -> list[str]:
     assert c.fits is not None and c.samples is not None
     lines = [f"accepted {c.n_accepted} of {len(c.samples)} samples (best training scores)",
              "", f"{'parameter':32} {'range':>17} {'median':>9} {'90% interval':>21} "
-             f"{'narrowed':>8}"]
+             f"{'narrowed':>8}  identified"]
     for f in c.fits:
         lines.append(f"{f.key[:32]:32} [{f.low:7.3g}, {f.high:7.3g}] {f.median:9.4g} "
-                     f"[{f.q05:8.4g}, {f.q95:8.4g}] {100 * f.narrowed:7.0f}%")
+                     f"[{f.q05:8.4g}, {f.q95:8.4g}] {100 * f.narrowed:7.0f}%  "
+                     f"{'yes' if f.identified else 'no'}")
+    lines.append(f"(identified: narrower than {100 * chance_narrowing(c.n_accepted):.0f}%, "
+                 f"what {c.n_accepted} draws from the prior give by chance 1 time in 20)")
 
     def pct(x: float | None) -> str:
         return "n/a" if x is None else f"{100 * x:.0f}%"
@@ -301,10 +319,11 @@ def _fmt_value(x: float, integer: bool) -> str:
 
 def applied_text(text: str, fits: list[ParameterFit], integers: set[str], *, command: str,
                  date: str) -> str:
-    """The scenario's TOML text with each fitted ``[parameters]`` entry's ``value`` replaced
-    by its accepted median (the lower median for integers), and the calibration (command,
-    date, 90% interval, narrowing) recorded in the entry's ``source`` (an earlier
-    calibration's note is replaced). Comments and layout are kept."""
+    """The scenario's TOML text with each identified ``[parameters]`` entry's ``value``
+    replaced by its accepted median (the lower median for integers; a parameter the record
+    does not identify keeps the modeller's value), and the calibration (command, date, 90%
+    interval, narrowing) recorded in the entry's ``source`` (an earlier calibration's note
+    is replaced). Comments and layout are kept."""
     import re
 
     lines = text.splitlines(keepends=True)
@@ -323,11 +342,17 @@ def applied_text(text: str, fits: list[ParameterFit], integers: set[str], *, com
         if not m or m.group(2) not in by_key:
             continue
         f = by_key[m.group(2)]
-        value = _fmt_value(f.median, f.key in integers)
         base = m.group(5).split(CALIBRATED)[0]
-        note = (f"{CALIBRATED}median of the accepted samples of `{command}` ({date}); 90% "
-                f"interval [{f.q05:.4g}, {f.q95:.4g}], {100 * f.narrowed:.0f}% narrower than "
-                "the range")
+        interval = (f"90% interval [{f.q05:.4g}, {f.q95:.4g}], {100 * f.narrowed:.0f}% "
+                    "narrower than the range")
+        if f.identified:
+            value = _fmt_value(f.median, f.key in integers)
+            note = (f"{CALIBRATED}median of the accepted samples of `{command}` ({date}); "
+                    f"{interval}")
+        else:
+            value = m.group(3).strip()
+            note = (f"{CALIBRATED}not identified by the training record in `{command}` "
+                    f"({date}): {interval}, no more than chance; the modeller's value kept")
         lines[i] = f"{m.group(1)}{value}{m.group(4)}{base}{note}{m.group(6)}"
         done.add(f.key)
     missing = set(by_key) - done
@@ -359,7 +384,7 @@ def apply_to_scenario(path: str | Path, c: Calibration, scenario: Scenario, *, c
     fits = [ParameterFit(f.key, f.low, f.high,
                          float(np.quantile(c.samples.loc[c.samples["accepted"], f.key],
                                            0.5, method="lower")) if f.key in integers
-                         else f.median, f.q05, f.q95) for f in c.fits]
+                         else f.median, f.q05, f.q95, f.identified) for f in c.fits]
     path = Path(path)
     text = applied_text(path.read_text(encoding="utf-8"), fits, integers, command=command,
                         date=date or dt.date.today().isoformat())
