@@ -28,8 +28,10 @@ Stances, exactly one per state per round (:data:`STANCES`):
     sets *before* declaring (Germany: NATO consensus, a US guarantee) that fails keeps it out
     of Ukraine; in both cases its stance is ``outside_only`` or ``none``;
   - otherwise ``deploy_now`` when its forces can stand in Ukraine this round: a ceasefire is
-    in effect, or its willingness reaches ``deploy_now_threshold`` and it set no ceasefire
-    condition; and its pending conditions (a parliamentary mandate, which takes one round
+    in effect, or its willingness reaches ``deploy_now_threshold``, it set no ceasefire
+    condition and the deal's presence term reaches the same threshold (a state joins the
+    deal's terms: a coalition goes into a war only if its terms say so); and its pending
+    conditions (a parliamentary mandate, which takes one round
     of willingness; a pending US-backstop condition) hold;
   - else ``deploy_after_ceasefire``: it declares troops once a ceasefire holds, the rest
     pending. A declared intention is not a deployed force: its in-Ukraine pledges are kept
@@ -255,7 +257,8 @@ class StateAgent(mesa.Agent):
         stance, pledges, intended = "none", dict(outside), {}
         if wants_in and not blocked and not before:
             standing_now = m.ceasefire or (will[0] >= m.params.deploy_now_threshold
-                                           and not self.conditions.ceasefire)
+                                           and not self.conditions.ceasefire
+                                           and m.deal_presence >= m.params.deploy_now_threshold)
             if standing_now and not [u for u in pending if u != "a ceasefire"]:
                 stance = "deploy_now"
                 pledges.update(inside)

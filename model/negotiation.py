@@ -273,6 +273,11 @@ class NegotiationModel(mesa.Model):
         g = self.guarantee_index
         return float(self.lo[g] + np.clip(level, 0.0, 1.0) * (self.hi[g] - self.lo[g]))
 
+    @property
+    def deal_presence(self) -> float:
+        """The deal's presence term after this round's bargaining."""
+        return float(np.atleast_1d(self.deal)[0])
+
     def dimension_index(self, key: str | None) -> int:
         return 0 if key is None else self.keys.index(key)
 

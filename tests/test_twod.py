@@ -198,12 +198,13 @@ def test_germany_never_deploys_now_nor_declares_while_its_conditions_fail():
 
 
 def test_france_declares_for_after_a_ceasefire_by_its_condition():
-    t = run_one({}, 0)
-    fr = stances(t, "FR")
+    """France's ideal (S3, 'nothing must be excluded') and its ceasefire condition (brief)
+    make it deploy_after_ceasefire from the first meeting; its forces stand in Ukraine only
+    once a ceasefire takes effect (the lever at round 3)."""
+    fr = stances(run_one({}, 0), "FR")
     assert "deploy_now" not in fr and fr[1] == "deploy_after_ceasefire"
-    without = run_one({"actors.FR.conditions.ceasefire": False,
-                       "actors.FR.position.presence": 95.0}, 0)
-    assert "deploy_now" in stances(without, "FR")
+    lever = stances(run_one({"ceasefire_round": 3}, 0), "FR")
+    assert lever[1:3] == ["deploy_after_ceasefire"] * 2 and lever[3] == "deploy_now"
 
 
 def test_freeze_positions_keeps_every_position_and_salience():
@@ -248,3 +249,12 @@ def test_a_players_choice_is_bounded_and_not_moved_by_the_mechanism():
     assert model.states["US"].presence == 0  # its red line clips the choice
     with pytest.raises(ValueError, match="no state"):
         model.step({"RU": us_choice})
+
+
+def test_deploy_now_needs_the_deals_terms_not_only_the_states_wish():
+    actors = {"CZ": state("Czechia", 95.0, 30.0), "DE": state("Germany", 10.0, 30.0),
+              "NL": state("Netherlands", 10.0, 30.0)}
+    t = run_one({}, 0, scenario=two_d(actors, attendees=["CZ", "DE", "NL"]))
+    assert t.rounds["deal_presence"].iloc[1] < 90
+    assert "deploy_now" not in stances(t, "CZ")
+    assert stances(t, "CZ")[1] == "deploy_after_ceasefire"
