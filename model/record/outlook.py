@@ -68,14 +68,15 @@ def plot_willing(o: Outlook, path: Path, title: str) -> Path:
                     label="90% band (5th-95th percentile of runs)")
     ax.plot(x, w["median"], color="#1f77b4", lw=2, marker="o", label="median")
     ax.plot(x, w["mean"], color="#ff7f0e", lw=1.2, ls="--", label="mean")
-    ax.axvline(o.record_rounds + 0.5, color="0.4", lw=1, ls=":")
+    ax.axvspan(o.record_rounds + 0.5, x.max() + 0.5, color="0.92", zorder=0)
+    ax.set_xlim(x.min() - 0.5, x.max() + 0.5)
     top = max(1.0, float(w["q95"].max()))
     ax.text(o.record_rounds + 0.6, top * 1.02, "beyond the record", fontsize=9, color="0.3",
             va="bottom")
-    ticks = [f"{r}\n{d[2:7] if d else ('start' if r == 0 else f'+{r - o.record_rounds}')}"
+    ticks = [f"{r}\n{d[2:] if d else ('start' if r == 0 else f'+{r - o.record_rounds}')}"
              for r, d in zip(x, w["date"], strict=True)]
     ax.set_xticks(x, ticks, fontsize=8)
-    ax.set_xlabel("round (year-month)")
+    ax.set_xlabel("round (date of the meeting, yy-mm-dd; +k: k rounds beyond the record)")
     ax.set_ylabel("states willing to put troops in Ukraine")
     ax.set_ylim(0, top * 1.15 + 0.5)
     ax.set_title(title, fontsize=11)
