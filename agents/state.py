@@ -205,6 +205,9 @@ class StateAgent(mesa.Agent):
                                   + p.friend_weight * share_friends)
             out.append(float(m.ideals[self.index, k]) + self.offset + pull)
         out[0] -= self.threat_discount()
+        if p.burden_shift and self.code != "US":
+            out[0] += (p.burden_shift * m.us_retreat
+                       * float(m.saliences[self.index, 0]))
         return out
 
     def effective_position(self, deployment: bool) -> float:

@@ -189,6 +189,8 @@ class NegotiationModel(mesa.Model):
             self.ideals[self.us_index, self.guarantee_index] = self._backstop_position(
                 self.params.us_backstop)
         self.stated = self.ideals.copy()
+        self._us_start = self.us_backstop if self.us_index is not None else 0.0
+        self._us_low = self._us_start
         self.bargains = np.array([a.moved_by == "bargaining" for a in actors])
         self.nato_mask = np.array([a.nato for a in actors])
         self.n_contributors = sum(a.kind == "state" for a in actors)  # potential ones
@@ -268,6 +270,15 @@ class NegotiationModel(mesa.Model):
         g = self.guarantee_index
         value = (self.stated[self.us_index, g] - self.lo[g]) / (self.hi[g] - self.lo[g])
         return round(float(value), 6)
+
+    @property
+    def us_retreat(self) -> float:
+        """How far the US guarantee has ever fallen below its starting level, as a share of
+        it (0..1): what ``burden_shift`` turns into European willingness (a ratchet: the
+        lesson of a US retreat is not unlearned by a later offer)."""
+        if self.us_index is None or self._us_start <= 0:
+            return 0.0
+        return max(0.0, (self._us_start - self._us_low) / self._us_start)
 
     def _backstop_position(self, level: float) -> float:
         g = self.guarantee_index
@@ -513,6 +524,8 @@ class NegotiationModel(mesa.Model):
         self.round += 1
         spec = self.round_spec(self.round)
         threat_shock = self._apply_shocks(spec)
+        if self.us_index is not None:
+            self._us_low = min(self._us_low, self.us_backstop)
         self._move_positions(spec, choices)
 
         before = {code: (dict(a.pledges), a.bloc, a.stance) for code, a in self.states.items()}

@@ -240,6 +240,7 @@ class Parameters(Strict):
     freeze_positions: bool = False
     max_move: Annotated[float, Field(ge=0.0, le=100.0)] = 10.0
     deploy_now_threshold: Annotated[float, Field(ge=0.0, le=100.0)] = 90.0
+    burden_shift: Annotated[float, Field(ge=0.0, le=200.0)] = 0.0
     russia_troop_scale: Annotated[float, Field(gt=0.0)] = 20_000.0
     russia_state_scale: Annotated[float, Field(gt=0.0)] = 20.0
     russia_presence_offset: Annotated[float, Field(ge=0.0, le=100.0)] = 40.0

@@ -237,12 +237,16 @@ def test_a_players_choice_is_bounded_and_not_moved_by_the_mechanism():
     model = NegotiationModel(rng=0, max_move=10.0)
     gb = model.states["GB"]
     before = (gb.presence, gb.guarantee)
-    choice = StateChoice(presence=100.0, guarantee=0.0, salience_presence=0.9,
+    choice = StateChoice(presence=100.0, guarantee=100.0, salience_presence=0.9,
                          salience_guarantee=0.2, pledges=frozenset({"ground", "training"}))
     model.step({"GB": choice})
-    assert gb.presence == before[0] + 10 and gb.guarantee == before[1] - 10
-    assert set(gb.pledges) <= {"training"} and "ground" not in gb.intended or \
-        gb.stance == "deploy_after_ceasefire"
+    assert gb.presence == before[0] + 10 and gb.guarantee == before[1] + 10
+    assert set(gb.pledges) | set(gb.intended) <= {"ground", "training"}
+    assert "training" in gb.pledges  # offered, and its guarantee (45) allows it
+    fr_choice = StateChoice(presence=60.0, guarantee=35.0, salience_presence=0.85,
+                            salience_guarantee=0.6, pledges=frozenset())
+    model.step({"FR": fr_choice})
+    assert model.states["FR"].pledges == {} and model.states["FR"].stance == "none"
     us_choice = StateChoice(presence=50.0, guarantee=50.0, salience_presence=0.5,
                             salience_guarantee=0.5, pledges=frozenset({"ground"}))
     model.step({"US": us_choice})
@@ -258,3 +262,52 @@ def test_deploy_now_needs_the_deals_terms_not_only_the_states_wish():
     assert t.rounds["deal_presence"].iloc[1] < 90
     assert "deploy_now" not in stances(t, "CZ")
     assert stances(t, "CZ")[1] == "deploy_after_ceasefire"
+
+
+def _without_us_retreat(raw):
+    for rnd in raw["rounds"]:
+        rnd["shocks"] = [sh for sh in rnd["shocks"]
+                         if not (sh["actor"] == "US" and sh["date"] is not None
+                                 and str(sh["date"]) < "2025-03-01")]
+    return raw
+
+
+def test_the_uk_declares_after_a_ceasefire_through_the_us_retreat_not_attendance():
+    """The UK (N early 2024, E02) comes to deploy_after_ceasefire at the Feb 2025 meeting
+    (E08) by the burden shifted to Europe as the US retreats (E05, E07) and its pending
+    conditions (a US backstop, a Commons vote), whoever attends."""
+    base = stances(run_one({}, 0), "GB")
+    assert base[1] == "outside_only" and base[2:6] == ["deploy_after_ceasefire"] * 4
+    assert "deploy_now" not in base
+    assert "deploy_after_ceasefire" not in stances(run_one({"burden_shift": 0.0}, 0), "GB")
+    sc = load_scenario(DEFAULT_SCENARIO)
+    raw = sc.model_dump()
+    no_retreat = Scenario.model_validate(_without_us_retreat(copy.deepcopy(raw)))
+    assert "deploy_after_ceasefire" not in stances(run_one({}, 0, scenario=no_retreat), "GB")
+    absent = copy.deepcopy(raw)
+    for k in (1, 2):  # the UK stays away from the Feb 2025 and London meetings
+        absent["rounds"][k]["attendees"] = [c for c in absent["rounds"][k]["attendees"]
+                                            if c != "GB"]
+    away = stances(run_one({}, 0, scenario=Scenario.model_validate(absent)), "GB")
+    assert away[2:4] == ["deploy_after_ceasefire"] * 2
+
+
+def test_default_rounds_are_meetings_of_at_least_three_with_who_attended():
+    sc = load_scenario(DEFAULT_SCENARIO)
+    model = NegotiationModel(sc, rng=0)
+    for rnd in sc.rounds:
+        assert len(model.attendees(rnd)) >= 3, rnd.name
+        assert rnd.attendees_source, rnd.name
+        assert "RU" not in model.attendees(rnd)  # Russia never attends
+    dates = {sh.note.split(" ")[0]: sh.date for r in sc.rounds for sh in r.shocks}
+    assert str(dates["Merz"]) == "2025-05-06" and str(dates["US"]) == "2025-01-20"
+
+
+def test_the_us_retreat_is_a_ratchet():
+    model = NegotiationModel(rng=0)
+    retreat = []
+    while model.running:
+        model.step()
+        retreat.append(model.us_retreat)
+    assert retreat[0] == 0.0 and retreat[1] == pytest.approx(0.6)  # 0.25 -> 0.10 (E05, E07)
+    assert retreat[-1] == pytest.approx(0.6)  # the Aug 2025 offer (0.75) does not undo it
