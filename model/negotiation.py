@@ -165,6 +165,9 @@ class NegotiationModel(mesa.Model):
             (t.min_position for t in types.values() if t.in_ukraine), default=self.dims[0].max)
 
         offsets = self.rng.normal(0.0, self.params.threshold_noise, size=len(actors))
+        # an actor moved only by its dated announcements (the US, Russia) states its stance
+        # publicly: no private threshold noise (the draws are kept so other streams stay put)
+        offsets[[a.moved_by == "announcements" for a in actors]] = 0.0
         self.states: dict[str, StateAgent] = {}
         for i, (code, actor) in enumerate(zip(self.codes, actors, strict=True)):
             cls = OpposerAgent if actor.kind == "opposer" else StateAgent

@@ -180,8 +180,13 @@ def test_the_us_pledge_follows_its_guarantee_position():
     assert (us.loc[0, [c for c in us.columns if c.startswith("pledge_")]] == 0).all()
     # early 2024 arms and training only; air and logistics once it offers them (S1, round 6)
     assert (us.loc[1:5, ["pledge_air", "pledge_logistics", "pledge_monitoring"]] == 0).all().all()
-    assert (us["stance"] == "outside_only").all()
     assert us.loc[6, "pledge_air"] > 0 and us.loc[6, "pledge_monitoring"] > 0
+    # its stance follows its own guarantee position (no private noise: it is announced):
+    # below the least outside contribution (training, 25) it contributes nothing
+    lowest = 25.0
+    assert ((us["guarantee"] >= lowest) == (us["stance"] == "outside_only")).all()
+    assert (us.loc[us["guarantee"] < lowest, "stance"] == "none").all()
+    assert (us["guarantee"] < lowest).any() and (us["guarantee"] >= lowest).any()
     # the what-if lever: no backstop at all, never air support
     none = run_one({"us_backstop": 0.0}, 0).actors
     assert (none[none.actor == "US"]["pledge_air"] == 0).all()
