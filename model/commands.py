@@ -177,7 +177,7 @@ def _register_modules(sub: argparse._SubParsersAction) -> None:
     """Subcommands kept with their feature: each module has ``register(sub)``."""
     import importlib
 
-    for name in ("model.sweep.cli", "viz.cli"):
+    for name in ("model.sweep.cli", "viz.cli", "viz.classroom.cli"):
         importlib.import_module(name).register(sub)
 
 

@@ -217,3 +217,20 @@ def choice_from_dict(d: Mapping[str, Any]) -> StateChoice:
                        salience_presence=float(d["salience_presence"]),
                        salience_guarantee=float(d["salience_guarantee"]),
                        pledges=frozenset(str(p) for p in d.get("pledges", ())))
+
+
+def models_by_round(scenario: Scenario, seed: int, rounds: int | None,
+                    choices: Mapping[int, Mapping[str, StateChoice]],
+                    parameters: Mapping[str, Any] | None = None,
+                    upto: int | None = None) -> list[ClassModel]:
+    """The run after each round 0, 1, …, ``upto`` (one model per round, for the debrief's
+    replay; a model cannot be rewound, so each is rebuilt from the start)."""
+    out = []
+    last = upto if upto is not None else (rounds if rounds is not None else
+                                          len(scenario.rounds))
+    for r in range(last + 1):
+        model = build_model(scenario, seed, rounds, parameters)
+        while model.round < r and model.running:
+            model.step(choices.get(model.round + 1, {}))
+        out.append(model)
+    return out

@@ -1,0 +1,19 @@
+"""The class session app: ``negotiate class`` or ``solara run viz/classroom/app.py --production``.
+
+Routes: ``/`` students (join with the code, then play a state), ``/teacher?key=…`` the
+teacher (key printed at start-up), ``/projector`` the common view, ``/debrief`` the replay.
+One server process: the pages share :data:`viz.classroom.hub.HUB`.
+"""
+
+from __future__ import annotations
+
+import solara
+
+from viz.classroom.pages import DebriefPage, ProjectorPage, StudentPage, TeacherPage
+
+routes = [
+    solara.Route(path="/", component=StudentPage, label="Student"),
+    solara.Route(path="teacher", component=TeacherPage, label="Teacher"),
+    solara.Route(path="projector", component=ProjectorPage, label="Projector"),
+    solara.Route(path="debrief", component=DebriefPage, label="Debrief"),
+]
