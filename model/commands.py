@@ -81,8 +81,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
             import pyarrow  # noqa: F401
         except ImportError:
             raise InputError("--format parquet: needs pyarrow (pip install pyarrow)") from None
-    model = NegotiationModel(scenario, rng=args.seed, rounds=args.rounds,
-                             overrides={**params, **overrides})
+    model_cls, choices = NegotiationModel, {}
+    if args.choices:  # a class session's choices, round by round (viz/classroom)
+        from viz.classroom.play import ClassModel, read_choices
+
+        model_cls, choices = ClassModel, read_choices(args.choices)
+    model = model_cls(scenario, rng=args.seed, rounds=args.rounds,
+                      overrides={**params, **overrides})
     print(f"{scenario.name}: mechanism {model.params.mechanism}, seed {args.seed}, "
           f"{model.total_rounds} rounds")
     header = f"{'round':>5}  {'date':10}  {'venue':28} {'contrib':>7} {'ground':>6} " \
@@ -103,7 +108,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         shown = len(model.events)
         if not model.running:
             break
-        model.step()
+        if choices:
+            model.step(choices.get(model.round + 1, {}))
+        else:
+            model.step()
     blocs = {}
     for agent in model.states.values():
         blocs.setdefault(agent.bloc, []).append(agent.code)
@@ -168,6 +176,9 @@ def _register_core(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="directory for rounds, actors, events.txt and run.json")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
     p.add_argument("--quiet", action="store_true", help="no event log on the terminal")
+    p.add_argument("--choices", metavar="FILE", help="replay a class session: the students' "
+                   "choices.csv (or session.json) from `negotiate class`; the model plays "
+                   "the rest")
     p.add_argument("--ladder", metavar="FILE", help="a TOML file whose [ceasefire] section "
                    "replaces the scenario's (e.g. configs/ladder_variants/no_us_rung.toml)")
     p.set_defaults(handler=_cmd_run)

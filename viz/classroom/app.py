@@ -17,3 +17,10 @@ routes = [
     solara.Route(path="projector", component=ProjectorPage, label="Projector"),
     solara.Route(path="debrief", component=DebriefPage, label="Debrief"),
 ]
+
+
+@solara.component
+def Layout(children=[]):  # noqa: B006 - Solara's signature
+    """No navigation tabs: a student sees their page only (the teacher's needs its key)."""
+    with solara.Column(style="padding: 12px 20px", children=children):
+        pass

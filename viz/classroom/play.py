@@ -234,3 +234,37 @@ def models_by_round(scenario: Scenario, seed: int, rounds: int | None,
             model.step(choices.get(model.round + 1, {}))
         out.append(model)
     return out
+
+
+def read_choices(path) -> dict[int, dict[str, StateChoice]]:
+    """Choices by round from a class export's ``choices.csv`` (rows not submitted are the
+    model's) or ``session.json``; one line naming the file and the problem otherwise."""
+    import json
+    from pathlib import Path
+
+    import pandas as pd
+
+    from model.errors import InputError
+
+    path = Path(path)
+    out: dict[int, dict[str, StateChoice]] = {}
+    try:
+        if path.suffix == ".json":
+            data = json.loads(path.read_text(encoding="utf-8"))
+            for r in data["history"]:
+                out[int(r["round"])] = {c: choice_from_dict(ch) for c, ch in r["choices"].items()}
+            return out
+        table = pd.read_csv(path, keep_default_na=False)
+        for row in table.itertuples(index=False):
+            if str(row.submitted).lower() not in ("true", "1"):
+                continue
+            out.setdefault(int(row.round), {})[str(row.state)] = StateChoice(
+                presence=float(row.presence), guarantee=float(row.guarantee),
+                salience_presence=float(row.salience_presence),
+                salience_guarantee=float(row.salience_guarantee),
+                pledges=frozenset(str(row.pledges).split()))
+    except FileNotFoundError:
+        raise InputError(f"--choices {path}: no such file") from None
+    except (KeyError, ValueError, TypeError, AttributeError) as exc:
+        raise InputError(f"--choices {path}: not a class session's choices ({exc})") from None
+    return out
