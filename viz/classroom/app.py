@@ -11,16 +11,16 @@ import solara
 
 from viz.classroom.pages import DebriefPage, ProjectorPage, StudentPage, TeacherPage
 
-routes = [
-    solara.Route(path="/", component=StudentPage, label="Student"),
-    solara.Route(path="teacher", component=TeacherPage, label="Teacher"),
-    solara.Route(path="projector", component=ProjectorPage, label="Projector"),
-    solara.Route(path="debrief", component=DebriefPage, label="Debrief"),
-]
-
 
 @solara.component
 def Layout(children=[]):  # noqa: B006 - Solara's signature
-    """No navigation tabs: a student sees their page only (the teacher's needs its key)."""
-    with solara.Column(style="padding: 12px 20px", children=children):
-        pass
+    """No app bar, no navigation tabs: a student sees their own page only."""
+    solara.Column(style="padding: 12px 20px", children=children)
+
+
+routes = [
+    solara.Route(path="/", component=StudentPage, label="Student", layout=Layout),
+    solara.Route(path="teacher", component=TeacherPage, label="Teacher", layout=Layout),
+    solara.Route(path="projector", component=ProjectorPage, label="Projector", layout=Layout),
+    solara.Route(path="debrief", component=DebriefPage, label="Debrief", layout=Layout),
+]

@@ -66,7 +66,7 @@ CSS = f"""
 .cls-table td, .cls-table th {{ padding: 2px 10px; border-bottom: 1px solid #dde3ea;
                                text-align: left; }}
 .cls-diff {{ background: #fff4e5; }}
-.cls-map svg text {{ font-size: 13px; }}
+.cls-map .viz-node text {{ font-size: 17px; }}
 """
 
 
@@ -259,16 +259,16 @@ def SeatView(session: ClassSession, browser: str):
                  f"{name} this round.")
     with solara.Columns([1, 1]):
         with solara.Column():
-            Brief(session, state)
+            Brief(session, state, version=view.round)
         with solara.Column():
             ChoiceForm(session, browser, state, closed=view.deadline_passed).key(
                 f"choice-{number}")
-    Others(session, state, view)
+    Others(session, state, view, version=view.round)
     History(session, view, state)
 
 
 @solara.component
-def Brief(session: ClassSession, state: str):
+def Brief(session: ClassSession, state: str, version: int = 0):
     with session._lock:
         agent = session.model.states[state]
         conds = required_conditions(agent)
@@ -341,7 +341,7 @@ def ChoiceForm(session: ClassSession, browser: str, state: str, closed: bool):
 
 
 @solara.component
-def Others(session: ClassSession, state: str, view: SessionView):
+def Others(session: ClassSession, state: str, view: SessionView, version: int = 0):
     with session._lock:
         model = session.model
         if len(model.actor_record) < 2:
@@ -646,13 +646,14 @@ def Projector(session: ClassSession):
         with solara.Column():
             _map(session)
         with solara.Column():
+            sub = (f"<b>{n_done} of {n_seated}</b> students submitted (green: submitted; "
+                   "grey: waiting; blue-grey: played by the model)" if view.phase == "playing"
+                   else f"All {view.round} rounds played: the debrief is next.")
             _html(f"<div class='cls-counts'>{count_html}</div>"
                   f"<div class='cls-submitted' data-done='{n_done}' data-seated='{n_seated}'>"
-                  f"<b>{n_done} of {n_seated}</b> students submitted "
-                  f"(grey: waiting; blue-grey: played by the model)</div>"
-                  f"<div>{''.join(chips)}</div>")
+                  f"{sub}</div><div>{''.join(chips)}</div>")
             if latest is not None:
-                items = "".join(f"<li>{escape(t)}</li>" for t in latest.lines[-8:])
+                items = "".join(f"<li>{escape(t)}</li>" for t in latest.lines[-5:])
                 _html(f"<div class='cls-log'><b>{escape(latest.heading)}</b><ul>{items}</ul>"
                       "</div>")
 
