@@ -11,7 +11,6 @@ import pytest
 import solara
 from solara.server import kernel, kernel_context
 
-from tests.conftest import DEFAULT_SCENARIO
 from viz.classroom import hub as hubmod
 from viz.classroom import pages
 from viz.classroom.session import ClassHub, ClassSession
@@ -151,10 +150,11 @@ def test_teacher_and_debrief_render(session):
     t.click("cls-auto")
     t.click("cls-start")
     t.wait_for("Round 1 of 3 under way")
-    for _ in range(3):
+    for k in range(1, 4):
         t.click("cls-close")
+        t.wait_for("The deadline has passed")
         t.click("cls-advance")
-    t.wait_for("The negotiation is over")
+        t.wait_for(f"Round {k + 1} of 3 under way" if k < 3 else "The negotiation is over")
     d = Browser("teach").render(pages.DebriefPage())
     d.wait_for("Debrief: round 3 of 3")
     assert "cls-compare" in d.text()

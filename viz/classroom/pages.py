@@ -30,6 +30,7 @@ from agents.red_lines import RedLine
 from viz.classroom import hub as hubmod
 from viz.classroom.play import DIMENSIONS, models_by_round
 from viz.classroom.session import (
+    MAX_DELEGATION,
     ClassError,
     ClassSession,
     SessionView,
@@ -261,8 +262,7 @@ def SeatView(session: ClassSession, browser: str):
         with solara.Column():
             Brief(session, state, version=view.round)
         with solara.Column():
-            ChoiceForm(session, browser, state, closed=view.deadline_passed).key(
-                f"choice-{number}")
+            ChoiceForm(session, browser, state, closed=view.deadline_passed, number=number)
     Others(session, state, view, version=view.round)
     History(session, view, state)
 
@@ -289,25 +289,51 @@ def Brief(session: ClassSession, state: str, version: int = 0):
 
 
 @solara.component
-def ChoiceForm(session: ClassSession, browser: str, state: str, closed: bool):
-    brief = solara.use_memo(lambda: session.brief(state), [])
+def ChoiceForm(session: ClassSession, browser: str, state: str, closed: bool,
+               number: int = 0):
+    # one form per round, kept in place (new widgets for every student at every round
+    # would make each round's push heavier): its values start again when the round changes
+    brief = solara.use_memo(lambda: session.brief(state), [number])
     dims = [k for k in DIMENSIONS if k in brief["range"]]
     start = {k: brief["position"][k] for k in dims}
-    values, set_values = solara.use_state({**start, **{
-        f"salience_{k}": round(brief["salience"][k], 2) for k in dims}})
-    texts, set_texts = solara.use_state({k: f"{v:.0f}" for k, v in start.items()})
-    pledges, set_pledges = solara.use_state([])
-    message, set_message = solara.use_state("")
+
+    def fresh() -> dict:
+        return {"round": number,
+                "values": {f"salience_{k}": round(brief["salience"][k], 2) for k in dims},
+                "texts": {k: f"{v:.0f}" for k, v in start.items()},
+                "pledges": [], "message": ""}
+
+    form, set_form = solara.use_state(fresh)
+    if form["round"] != number:
+        form = fresh()
+
+    def update(part: str, key: str | None, x) -> None:
+        def change(f):
+            f = f if f["round"] == number else fresh()
+            return {**f, part: x if key is None else {**f[part], key: x}}
+        set_form(change)
+
+    values, texts, pledges = form["values"], form["texts"], form["pledges"]
+    message = form["message"]
+
+    def set_message(text: str) -> None:
+        update("message", None, text)
 
     def put(key, x):
-        set_values(lambda d: {**d, key: x})
+        update("values", key, x)
+
+    def set_texts(fn):
+        update("texts", None, fn(texts))
+
+    def set_pledges(x):
+        update("pledges", None, list(x))
 
     def submit():
         raw = dict(values)
         raw.update({k: texts[k] for k in dims})  # the typed value is checked on the server
         raw["pledges"] = list(pledges)
         choice = session.submit(browser, raw)
-        set_texts({k: f"{getattr(choice, k):.0f}" for k in dims})
+        set_texts(lambda _: {k: f"{getattr(choice, k):.0f}" for k in dims})
 
     _html("<h3>Your move this round</h3>")
     for k in dims:
@@ -353,7 +379,7 @@ def Others(session: ClassSession, state: str, view: SessionView, version: int = 
             if agent.code == state:
                 continue
             i = agent.index
-            who = escape(seated[agent.code].name) if agent.code in seated else "model"
+            who = escape(seated[agent.code]) if agent.code in seated else "model"
             pl = ", ".join(sorted(agent.pledges)) or "—"
             rows.append(f"<tr><td>{escape(agent.name)}</td><td>{now[i]:.0f} "
                         f"({now[i] - before[i]:+.0f})</td><td>{escape(pl)}</td>"
@@ -565,7 +591,6 @@ def SeatTable(session: ClassSession, view: SessionView, set_message):
     if not view.seats:
         _html("<p class='cls-noseats'>Nobody has joined yet.</p>")
         return
-    taken = view.seated_states
     states = session.playable_states()
     names = {c: session.model.states[c].name for c in states}
     with solara.Column(classes=["cls-seats"]):
@@ -578,7 +603,8 @@ def SeatTable(session: ClassSession, view: SessionView, set_message):
                       f"<b>{escape(seat.name)}</b> {mark}</span>")
                 if view.phase == "lobby":
                     options = ["(none)"] + [f"{names[c]} ({c})" for c in states
-                                            if c not in taken or c == seat.state]
+                                            if c == seat.state
+                                            or view.delegation_size(c) < MAX_DELEGATION]
                     current = f"{names[seat.state]} ({seat.state})" if seat.state else "(none)"
 
                     def assign(label, seat=seat):
@@ -706,7 +732,6 @@ def Debrief(session: ClassSession):
         lambda: models_by_round(session.scenario, session.seed, session.total_rounds, {},
                                 session.parameters, upto=played), [played])
     players = view.seated_states
-    players = {c: s.name for c, s in players.items()}
     a, b = ours[r], alone[r]
     departed = sum(abs(a.states[c].position - b.states[c].position) >= 0.5
                    or set(a.states[c].pledges) != set(b.states[c].pledges) for c in a.states)

@@ -51,6 +51,9 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 CODE_LENGTH = 5
 NAME_RE = re.compile(r"^[\w .'\-]{1,30}$", re.UNICODE)
 MAX_SEATS = 60
+#: Seats per state: a delegation of two is common in Model UN; either delegate may submit
+#: (the latest submission before the deadline counts, and the export says whose it was).
+MAX_DELEGATION = 2
 DEFAULT_ROUND_SECONDS = 180
 FORMAT = "coalition-class-session/1"
 
@@ -75,6 +78,7 @@ class RoundRecord:
     choices: Mapping[str, StateChoice]  # state → the choice as it took effect
     players: Mapping[str, str]  # state → student's name (seated states only)
     missed: tuple[str, ...]  # seated states whose student did not submit in time
+    submitted_by: Mapping[str, str] = field(default_factory=dict)  # state → whose choice
 
 
 @dataclass(frozen=True)
@@ -99,8 +103,16 @@ class SessionView:
         return next((s for s in self.seats if s.browser == browser), None)
 
     @property
-    def seated_states(self) -> dict[str, Seat]:
-        return {s.state: s for s in self.seats if s.state}
+    def seated_states(self) -> dict[str, str]:
+        """State → the names of the students playing it (``"Ann & Bob"``)."""
+        out: dict[str, list[str]] = {}
+        for s in self.seats:
+            if s.state:
+                out.setdefault(s.state, []).append(s.name)
+        return {c: " & ".join(names) for c, names in out.items()}
+
+    def delegation_size(self, state: str) -> int:
+        return sum(s.state == state for s in self.seats)
 
 
 Listener = Callable[[SessionView], None]
@@ -128,6 +140,7 @@ class ClassSession:
         self._locked = False
         self._phase = "lobby"
         self._submissions: dict[str, StateChoice] = {}
+        self._submitted_by: dict[str, str] = {}
         self._deadline: float | None = None
         self._history: list[RoundRecord] = []
         self._version = 0
@@ -251,23 +264,35 @@ class ClassSession:
         if state is not None:
             if state not in self.playable_states():
                 raise ClassError(f"{state!r} is not a state of this scenario you can play.")
-            if any(s.state == state and s.seat != seat.seat for s in self._seats.values()):
-                raise ClassError(f"{self.model.states[state].name} is already taken.")
+            others = sum(s.state == state and s.seat != seat.seat for s in self._seats.values())
+            if others >= MAX_DELEGATION:
+                raise ClassError(f"{self.model.states[state].name} already has "
+                                 f"{MAX_DELEGATION} students.")
         if self._phase != "lobby" and state != seat.state:
-            self._submissions.pop(seat.state or "", None)
+            if not any(s.state == seat.state and s.seat != seat.seat
+                       for s in self._seats.values()):
+                self._submissions.pop(seat.state or "", None)
         self._seats[seat.seat] = Seat(seat.seat, seat.name, seat.browser, state)
         self._changed()
 
     def auto_assign(self) -> None:
-        """Give every seat without a state the next free state (largest capability first)."""
+        """Give every seat without a state the next free state (largest capability first);
+        once every state has a student, the seats left make delegations of two."""
         with self._lock:
-            taken = {s.state for s in self._seats.values() if s.state}
-            free = sorted((c for c in self.playable_states() if c not in taken),
-                          key=lambda c: -self.model.states[c].capability)
+            order = sorted(self.playable_states(),
+                           key=lambda c: -self.model.states[c].capability)
             for seat in list(self._seats.values()):
-                if seat.state is None and free:
-                    self._seats[seat.seat] = Seat(seat.seat, seat.name, seat.browser,
-                                                  free.pop(0))
+                if seat.state is not None:
+                    continue
+                size = {c: 0 for c in order}
+                for s in self._seats.values():
+                    if s.state in size:
+                        size[s.state] += 1
+                free = [c for c in order if size[c] < MAX_DELEGATION]
+                if not free:
+                    break
+                pick = min(free, key=lambda c: size[c])  # stable: the largest first
+                self._seats[seat.seat] = Seat(seat.seat, seat.name, seat.browser, pick)
             self._changed()
 
     def lock(self, locked: bool = True) -> None:
@@ -295,6 +320,7 @@ class ClassSession:
         if round_seconds is not None:
             self.round_seconds = check_seconds(round_seconds)
         self._submissions = {}
+        self._submitted_by = {}
         self._deadline = self.clock() + self.round_seconds
         if self._timer is not None:
             self._timer.cancel()
@@ -356,6 +382,7 @@ class ClassSession:
                                  "this round.")
             choice = self._check(seat.state, values)
             self._submissions[seat.state] = choice
+            self._submitted_by[seat.state] = seat.name
             self._changed()
             return choice
 
@@ -414,13 +441,14 @@ class ClassSession:
             ok, why = self._can_advance()
             if not ok:
                 raise ClassError(why)
-            seated = {s.state: s.name for s in self._seats.values() if s.state}
+            seated = self._make_view().seated_states
             choices = dict(self._submissions)
             self.model.step(choices)
             record = RoundRecord(
                 round=self.model.round, choices=choices,
                 players=dict(seated),
-                missed=tuple(sorted(set(seated) - set(choices))))
+                missed=tuple(sorted(set(seated) - set(choices))),
+                submitted_by=dict(self._submitted_by))
             self._history.append(record)
             if self.model.running:
                 self._open_round(None)
@@ -453,7 +481,7 @@ class ClassSession:
                 "seats": [{"seat": s.seat, "name": s.name, "state": s.state}
                           for s in self._seats.values()],
                 "history": [{"round": r.round, "players": dict(r.players),
-                             "missed": list(r.missed),
+                             "missed": list(r.missed), "submitted_by": dict(r.submitted_by),
                              "choices": {c: choice_to_dict(ch) for c, ch in r.choices.items()}}
                             for r in self._history],
             }
@@ -501,11 +529,13 @@ def choices_table(data: Mapping[str, Any]):
             ch = r["choices"].get(state)
             rows.append({"round": r["round"], "state": state, "player": name,
                          "submitted": ch is not None,
+                         "submitted_by": r.get("submitted_by", {}).get(state, ""),
                          **{k: (ch[k] if ch else None) for k in
                             ("presence", "guarantee", "salience_presence",
                              "salience_guarantee")},
                          "pledges": " ".join(ch["pledges"]) if ch else ""})
-    return pd.DataFrame(rows, columns=["round", "state", "player", "submitted", "presence",
+    return pd.DataFrame(rows, columns=["round", "state", "player", "submitted",
+                                       "submitted_by", "presence",
                                        "guarantee", "salience_presence",
                                        "salience_guarantee", "pledges"])
 
@@ -525,7 +555,8 @@ def load_session(data: Mapping[str, Any], *, code: str | None = None) -> ClassSe
                                code=code)
         history = [(int(r["round"]), {c: choice_from_dict(ch) for c, ch in
                                        r["choices"].items()},
-                    dict(r["players"]), tuple(r["missed"])) for r in data["history"]]
+                    dict(r["players"]), tuple(r["missed"]), dict(r.get("submitted_by", {})))
+                   for r in data["history"]]
         seats = [(int(s["seat"]), str(s["name"]), s.get("state")) for s in data["seats"]]
     except (KeyError, TypeError, ValueError) as exc:
         raise ClassError(f"The saved session is damaged ({type(exc).__name__}).") from None
@@ -533,9 +564,9 @@ def load_session(data: Mapping[str, Any], *, code: str | None = None) -> ClassSe
         for number_, name, state in seats:
             session._seats[number_] = Seat(number_, name, f"reloaded-{number_}", state)
             session._next_seat = max(session._next_seat, number_ + 1)
-        for rnd, choices, players, missed in history:
+        for rnd, choices, players, missed, by in history:
             session.model.step(choices)
-            session._history.append(RoundRecord(rnd, choices, players, missed))
+            session._history.append(RoundRecord(rnd, choices, players, missed, by))
         session._locked = True
         session._phase = "finished" if not session.model.running else "lobby"
         session._changed()
