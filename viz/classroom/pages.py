@@ -303,7 +303,7 @@ def ChoiceForm(session: ClassSession, browser: str, state: str, closed: bool,
                 "texts": {k: f"{v:.0f}" for k, v in start.items()},
                 "pledges": [], "message": ""}
 
-    form, set_form = solara.use_state(fresh)
+    form, set_form = solara.use_state(fresh())
     if form["round"] != number:
         form = fresh()
 

@@ -20,6 +20,7 @@ played by the model (:mod:`viz.classroom.play`).
 from __future__ import annotations
 
 import json
+import logging
 import re
 import secrets
 import threading
@@ -56,6 +57,8 @@ MAX_SEATS = 60
 MAX_DELEGATION = 2
 DEFAULT_ROUND_SECONDS = 180
 FORMAT = "coalition-class-session/1"
+
+log = logging.getLogger("negotiate.class")
 
 
 class ClassError(ValueError):
@@ -204,7 +207,7 @@ class ClassSession:
                 try:
                     listener(view)
                 except Exception:  # noqa: BLE001 - a broken page must not stop the class
-                    continue
+                    log.exception("a class page failed to update")
 
     def close(self) -> None:
         self._closed = True
