@@ -29,7 +29,10 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
     key = "bench-key"
+    timing = Path("/tmp/bench-class-dispatch.log")
+    timing.unlink(missing_ok=True)
     env = {"NEGOTIATE_CLASS_KEY": key, "SOLARA_MODE": "production",
+           "NEGOTIATE_CLASS_TIMING_LOG": str(timing),
            "NEGOTIATE_CLASS_EXPORT_DIR": "/tmp/bench-class-sessions"}
     app = ROOT / "viz" / "classroom" / "app.py"
     with serve_solara(str(app), env_extra=env, extra_args=["--production"]) as url, \
@@ -46,6 +49,11 @@ def main() -> None:
         print(f"round {k}: all submitted after {sub:.2f} s; advance -> first page updated "
               f"{first:.0f} ms, last of {n} pages {push:.0f} ms")
     print(f"push time: median {statistics.median(r.push_ms):.0f} ms, max {max(r.push_ms):.0f} ms")
+    rounds = [line.split() for line in timing.read_text().splitlines()]
+    pushes = [float(x[4]) * 1000 for x in rounds if int(x[3]) >= args.students]
+    if pushes:
+        print(f"server side, one push to all pages: median {statistics.median(pushes):.0f} ms, "
+              f"max {max(pushes):.0f} ms ({len(pushes)} pushes)")
     if errors:
         print("errors:", *errors, sep="\n  ")
 

@@ -94,8 +94,11 @@ def _submit(student: Person, number: int, presence: str | None = None,
     student.wait(f".cls-round[data-round='{number}']")
     if presence is not None:
         student.page.locator(".cls-input-presence input").fill(presence)
-    for kind in pledges:
-        student.page.locator(".cls-pledges button", has_text=kind.upper()).click()
+    if pledges:
+        student.page.locator(".cls-pledges").click()
+        for kind in pledges:
+            student.page.locator(".v-menu__content .v-list-item", has_text=kind).click()
+        student.page.keyboard.press("Escape")
     student.page.locator(".cls-submit").click()
     student.wait(".cls-ok:has-text('Submitted')")
 

@@ -15,6 +15,7 @@ an exception reach Solara's error display (which shows a traceback with server p
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import logging
 import time
@@ -241,34 +242,34 @@ def SeatView(session: ClassSession, browser: str):
         return
     if view.phase == "finished":
         _html("<p class='cls-finished'>The negotiation is over. Look at the projector for "
-              "the debrief.</p>")
-        History(session, view, state)
+              "the debrief.</p>" + history_html(view, state))
         return
     number = view.round + 1
-    _html(f"<h3 class='cls-round' data-round='{number}'>{escape(_round_title(session, number))}"
-          f" (of {view.total_rounds})</h3>")
+    # few elements per page: each round re-renders every student's page, 30 at a time
+    head = (f"<h3 class='cls-round' data-round='{number}'>"
+            f"{escape(_round_title(session, number))} (of {view.total_rounds})</h3>")
     if state is None:
-        _message("You have no state this round; the model plays every unseated state.",
-                 "cls-model")
+        _html(head + "<div class='cls-model'>You have no state this round; the model plays "
+              "every unseated state.</div>")
         return
     if view.deadline_passed and state not in view.submitted:
-        _message(f"The deadline has passed: the model plays {name} this round.", "cls-model")
+        note = (f"<div class='cls-model'>The deadline has passed: the model plays "
+                f"{escape(name)} this round.</div>")
     elif state in view.submitted:
-        _message("Submitted. You can change it until the deadline. " + _left(view), "cls-ok")
+        note = ("<div class='cls-ok'>Submitted. You can change it until the deadline. "
+                f"{escape(_left(view))}</div>")
     else:
-        _message(_left(view) + " If you do not submit in time, the model plays "
-                 f"{name} this round.")
-    with solara.Columns([1, 1]):
-        with solara.Column():
-            Brief(session, state, version=view.round)
-        with solara.Column():
-            ChoiceForm(session, browser, state, closed=view.deadline_passed, number=number)
-    Others(session, state, view, version=view.round)
-    History(session, view, state)
+        note = (f"<div class='cls-msg'>{escape(_left(view))} If you do not submit in time, "
+                f"the model plays {escape(name)} this round.</div>")
+    _html(head + note)
+    with solara.Div(style="display: grid; grid-template-columns: 1fr 1fr; gap: 24px"):
+        _html(brief_html(session, state))
+        ChoiceForm(session, browser, state, closed=view.deadline_passed, number=number)
+    _html(others_html(session, state, view) + history_html(view, state))
 
 
-@solara.component
-def Brief(session: ClassSession, state: str, version: int = 0):
+def brief_html(session: ClassSession, state: str) -> str:
+    """The state's brief: stance, conditions (met or not), red lines, capacities."""
     with session._lock:
         agent = session.model.states[state]
         conds = required_conditions(agent)
@@ -278,14 +279,14 @@ def Brief(session: ClassSession, state: str, version: int = 0):
         pos = agent.position
         caps = ", ".join(f"{k} {v:,.0f}" for k, v in agent.capacity.items() if v > 0)
     cond_html = "".join(f"<li>{'✗' if c in unmet else '✓'} {escape(c)}</li>" for c in conds)
-    _html(f"<div class='cls-brief'><h3>Your brief</h3>"
+    return (f"<div class='cls-brief'><h3>Your brief</h3>"
           f"<p>Stance now: <b>{escape(bloc)}</b>, position {pos:.0f} on 0–100 "
           f"(0 no presence, 20 support from outside, 60 a reassurance force, 100 combat "
           f"troops now).</p>"
           f"<p>Your conditions for deploying (✓ met now, ✗ not yet):</p>"
           f"<ul>{cond_html or '<li>none</li>'}</ul>"
           f"<p>Red lines: {escape('; '.join(lines) or 'none')}.</p>"
-          f"<p>What you could offer: {escape(caps or 'nothing')}.</p></div>")
+            f"<p>What you could offer: {escape(caps or 'nothing')}.</p></div>")
 
 
 @solara.component
@@ -335,43 +336,49 @@ def ChoiceForm(session: ClassSession, browser: str, state: str, closed: bool,
         choice = session.submit(browser, raw)
         set_texts(lambda _: {k: f"{getattr(choice, k):.0f}" for k in dims})
 
-    _html("<h3>Your move this round</h3>")
+    parts = ["<h3>Your move this round</h3>"]
     for k in dims:
         lo, hi = brief["range"][k]
-        _html(f"<p class='cls-range'>{k.capitalize()}: now {start[k]:.0f}; this round "
-              f"between <b>{lo:.0f}</b> and <b>{hi:.0f}</b>.</p>")
-        try:
-            shown = float(texts[k])
-        except ValueError:
-            shown = start[k]
-        with solara.Div(classes=[f"cls-slider-{k}"]):
-            solara.SliderFloat(f"{k.capitalize()}: {shown:.0f}", value=min(max(shown, lo), hi),
-                               min=lo, max=hi, step=1.0, thumb_label="always", disabled=closed,
-                               on_value=lambda x, k=k: set_texts(lambda d: {**d, k: f"{x:.0f}"}))
-        solara.InputText(f"{k.capitalize()} (type a number)", value=texts[k],
-                         on_value=lambda s, k=k: set_texts(lambda d: {**d, k: s}),
-                         continuous_update=True, disabled=closed, classes=[f"cls-input-{k}"])
-        skey = f"salience_{k}"
-        solara.SliderFloat(f"How much {k} matters to you: {values[skey]:.2f}",
-                           value=values[skey], min=0.0, max=1.0, step=0.05,
-                           thumb_label="always", disabled=closed,
-                           on_value=lambda x, skey=skey: put(skey, x))
-    if brief["pledges"]:
-        _html("<p>Pledges you offer (your rules decide whether they are made: the threshold, "
-              "your conditions, your red lines):</p>")
-        solara.ToggleButtonsMultiple(value=pledges, values=brief["pledges"],
-                                     on_value=set_pledges, classes=["cls-pledges"])
+        parts.append(f"<p class='cls-range'>{k.capitalize()}: now {start[k]:.0f}; this round "
+                     f"between <b>{lo:.0f}</b> and <b>{hi:.0f}</b>.</p>")
+    _html("".join(parts))
+    with solara.Column(gap="4px"):
+        for k in dims:
+            lo, hi = brief["range"][k]
+            try:
+                shown = float(texts[k])
+            except ValueError:
+                shown = start[k]
+            solara.SliderFloat(f"{k.capitalize()}: {shown:.0f}",
+                               value=min(max(shown, lo), hi), min=lo, max=hi, step=1.0,
+                               thumb_label="always", disabled=closed,
+                               on_value=lambda x, k=k: set_texts(
+                                   lambda d: {**d, k: f"{x:.0f}"}))
+            solara.InputText(f"{k.capitalize()} (type a number)", value=texts[k],
+                             on_value=lambda s, k=k: set_texts(lambda d: {**d, k: s}),
+                             continuous_update=True, disabled=closed,
+                             classes=[f"cls-input-{k}"])
+            skey = f"salience_{k}"
+            solara.SliderFloat(f"How much {k} matters to you: {values[skey]:.2f}",
+                               value=values[skey], min=0.0, max=1.0, step=0.05,
+                               thumb_label="always", disabled=closed,
+                               on_value=lambda x, skey=skey: put(skey, x))
+        if brief["pledges"]:
+            solara.SelectMultiple("Pledges you offer (your rules decide whether they are "
+                                  "made: threshold, conditions, red lines)", values=pledges,
+                                  all_values=brief["pledges"], on_value=set_pledges,
+                                  disabled=closed, classes=["cls-pledges"])
     solara.Button("Submit", on_click=guarded(submit, set_message), color="primary",
                   disabled=closed, classes=["cls-submit"])
     _message(message)
 
 
-@solara.component
-def Others(session: ClassSession, state: str, view: SessionView, version: int = 0):
+def others_html(session: ClassSession, state: str, view: SessionView) -> str:
+    """What every other state stated last round, its pledges, and who played it."""
     with session._lock:
         model = session.model
         if len(model.actor_record) < 2:
-            return _html("<p>Round 1: nobody has spoken yet.</p>")
+            return "<p>Round 1: nobody has spoken yet.</p>"
         now, before = model.actor_record[-1][0], model.actor_record[-2][0]
         rows = []
         seated = view.seated_states
@@ -384,15 +391,15 @@ def Others(session: ClassSession, state: str, view: SessionView, version: int = 
             rows.append(f"<tr><td>{escape(agent.name)}</td><td>{now[i]:.0f} "
                         f"({now[i] - before[i]:+.0f})</td><td>{escape(pl)}</td>"
                         f"<td>{who}</td></tr>")
-    _html("<h3>What the others said last round</h3><table class='cls-table cls-others'>"
-          "<tr><th>State</th><th>Position (change)</th><th>Pledges</th><th>Played by</th></tr>"
-          + "".join(rows) + "</table>")
+    return ("<h3>What the others said last round</h3><table class='cls-table cls-others'>"
+            "<tr><th>State</th><th>Position (change)</th><th>Pledges</th><th>Played by</th>"
+            "</tr>" + "".join(rows) + "</table>")
 
 
-@solara.component
-def History(session: ClassSession, view: SessionView, state: str | None):
+def history_html(view: SessionView, state: str | None) -> str:
+    """The student's rounds so far: what they chose, or that the model played for them."""
     if not state or not view.history:
-        return
+        return ""
     items = []
     for rec in view.history:
         ch = rec.choices.get(state)
@@ -403,7 +410,7 @@ def History(session: ClassSession, view: SessionView, state: str | None):
         elif state in rec.missed:
             items.append(f"<li class='cls-missed'>Round {rec.round}: you missed the deadline; "
                          "the model played your state.</li>")
-    _html("<h3>Your rounds</h3><ul class='cls-history'>" + "".join(items) + "</ul>")
+    return "<h3>Your rounds</h3><ul class='cls-history'>" + "".join(items) + "</ul>"
 
 
 # -- the teacher's page --------------------------------------------------------------------
@@ -495,6 +502,7 @@ def SetupForm(on_created: Callable[[], None]):
     _message(message)
 
 
+@functools.lru_cache(maxsize=8)
 def qr_svg(url: str) -> str:
     """The join URL as an inline SVG QR code (segno, offline)."""
     import segno
@@ -593,6 +601,18 @@ def SeatTable(session: ClassSession, view: SessionView, set_message):
         return
     states = session.playable_states()
     names = {c: session.model.states[c].name for c in states}
+    if view.phase != "lobby":  # one element for the whole table (re-drawn at each submit)
+        rows = []
+        for seat in view.seats:
+            mark = ("✓ submitted" if seat.state in view.submitted else
+                    ("… waiting" if view.phase == "playing" and seat.state else ""))
+            st = f"{names.get(seat.state, '')} ({seat.state})" if seat.state else "no state"
+            rows.append(f"<tr><td><span class='cls-seat' data-seat='{seat.seat}' "
+                        f"data-state='{escape(seat.state or '')}'>{seat.seat}. "
+                        f"<b>{escape(seat.name)}</b></span></td><td>{escape(st)}</td>"
+                        f"<td>{mark}</td></tr>")
+        _html("<table class='cls-table cls-seats'>" + "".join(rows) + "</table>")
+        return
     with solara.Column(classes=["cls-seats"]):
         for seat in view.seats:
             with solara.Row(style="align-items: center; gap: 12px"):

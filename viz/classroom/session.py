@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import secrets
 import threading
@@ -59,6 +60,8 @@ DEFAULT_ROUND_SECONDS = 180
 FORMAT = "coalition-class-session/1"
 
 log = logging.getLogger("negotiate.class")
+#: A file to which the dispatcher appends how long each push took (benchmarks only).
+TIMING_LOG = os.environ.get("NEGOTIATE_CLASS_TIMING_LOG")
 
 
 class ClassError(ValueError):
@@ -203,11 +206,16 @@ class ClassSession:
             with self._lock:
                 view = self._view
                 listeners = list(self._listeners.values())
+            t0 = time.perf_counter()
             for listener in listeners:  # never under our lock; one failure stops nobody
                 try:
                     listener(view)
                 except Exception:  # noqa: BLE001 - a broken page must not stop the class
                     log.exception("a class page failed to update")
+            if TIMING_LOG:  # for bench/bench_class.py: how long the server took to push
+                with open(TIMING_LOG, "a", encoding="utf-8") as f:
+                    f.write(f"{view.version} {view.phase} {view.round} {len(listeners)} "
+                            f"{time.perf_counter() - t0:.4f}\n")
 
     def close(self) -> None:
         self._closed = True
