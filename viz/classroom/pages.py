@@ -208,9 +208,10 @@ def _student_key(browser: str):
     def select(v: SessionView):
         seat = v.seat_of(browser)
         state = seat.state if seat else None
+        picking = v.phase == "lobby" and state is None  # sees which states are free
         return (v.phase, v.round, v.locked, v.deadline, v.deadline_passed,
-                tuple((s.seat, s.state) for s in v.seats) if v.phase == "lobby" else (),
-                state, state in v.submitted)
+                tuple((s.seat, s.state) for s in v.seats) if picking else (),
+                seat, state in v.submitted)
     return select
 
 
@@ -228,8 +229,8 @@ def SeatView(session: ClassSession, browser: str):
           f'{escape(seat.name)} — '
           + (f"you play <b>{escape(name)}</b> ({escape(state)})" if state
              else "no state yet") + "</h2>")
-    if view.phase == "lobby":
-        if state is None and not view.locked:
+    if view.phase == "lobby" and state is None:
+        if not view.locked:
             taken = set(view.seated_states)
             free = [c for c in session.playable_states() if c not in taken]
             labels = {f"{session.model.states[c].name} ({c})": c for c in free}
@@ -245,14 +246,19 @@ def SeatView(session: ClassSession, browser: str):
               "the debrief.</p>" + history_html(view, state))
         return
     number = view.round + 1
+    lobby = view.phase == "lobby"  # the brief and the form are on show before round 1
     # few elements per page: each round re-renders every student's page, 30 at a time
-    head = (f"<h3 class='cls-round' data-round='{number}'>"
-            f"{escape(_round_title(session, number))} (of {view.total_rounds})</h3>")
+    head = (f"<h3 class='cls-round' data-round='{0 if lobby else number}'>"
+            f"{'Before ' if lobby else ''}{escape(_round_title(session, number))} "
+            f"(of {view.total_rounds})</h3>")
     if state is None:
         _html(head + "<div class='cls-model'>You have no state this round; the model plays "
               "every unseated state.</div>")
         return
-    if view.deadline_passed and state not in view.submitted:
+    if lobby:
+        note = ("<div class='cls-msg cls-lobby'>Read your brief: round 1 starts when the "
+                "teacher says so.</div>")
+    elif view.deadline_passed and state not in view.submitted:
         note = (f"<div class='cls-model'>The deadline has passed: the model plays "
                 f"{escape(name)} this round.</div>")
     elif state in view.submitted:
@@ -264,7 +270,8 @@ def SeatView(session: ClassSession, browser: str):
     _html(head + note)
     with solara.Div(style="display: grid; grid-template-columns: 1fr 1fr; gap: 24px"):
         _html(brief_html(session, state))
-        ChoiceForm(session, browser, state, closed=view.deadline_passed, number=number)
+        ChoiceForm(session, browser, state, closed=lobby or view.deadline_passed,
+                   number=number)
     _html(others_html(session, state, view) + history_html(view, state))
 
 
@@ -294,23 +301,24 @@ def ChoiceForm(session: ClassSession, browser: str, state: str, closed: bool,
                number: int = 0):
     # one form per round, kept in place (new widgets for every student at every round
     # would make each round's push heavier): its values start again when the round changes
-    brief = solara.use_memo(lambda: session.brief(state), [number])
+    brief = solara.use_memo(lambda: session.brief(state), [number, state])
+    form_key = (number, state)
     dims = [k for k in DIMENSIONS if k in brief["range"]]
     start = {k: brief["position"][k] for k in dims}
 
     def fresh() -> dict:
-        return {"round": number,
+        return {"round": form_key,
                 "values": {f"salience_{k}": round(brief["salience"][k], 2) for k in dims},
                 "texts": {k: f"{v:.0f}" for k, v in start.items()},
                 "pledges": [], "message": ""}
 
     form, set_form = solara.use_state(fresh())
-    if form["round"] != number:
+    if form["round"] != form_key:
         form = fresh()
 
     def update(part: str, key: str | None, x) -> None:
         def change(f):
-            f = f if f["round"] == number else fresh()
+            f = f if f["round"] == form_key else fresh()
             return {**f, part: x if key is None else {**f[part], key: x}}
         set_form(change)
 
@@ -341,6 +349,9 @@ def ChoiceForm(session: ClassSession, browser: str, state: str, closed: bool,
         lo, hi = brief["range"][k]
         parts.append(f"<p class='cls-range'>{k.capitalize()}: now {start[k]:.0f}; this round "
                      f"between <b>{lo:.0f}</b> and <b>{hi:.0f}</b>.</p>")
+    if brief["pledges"]:
+        parts.append("<p>A pledge you offer is made only if your state's rules allow it: "
+                     "its threshold, your conditions, your red lines.</p>")
     _html("".join(parts))
     with solara.Column(gap="4px"):
         for k in dims:
@@ -364,8 +375,7 @@ def ChoiceForm(session: ClassSession, browser: str, state: str, closed: bool,
                                thumb_label="always", disabled=closed,
                                on_value=lambda x, skey=skey: put(skey, x))
         if brief["pledges"]:
-            solara.SelectMultiple("Pledges you offer (your rules decide whether they are "
-                                  "made: threshold, conditions, red lines)", values=pledges,
+            solara.SelectMultiple("Pledges you offer", values=pledges,
                                   all_values=brief["pledges"], on_value=set_pledges,
                                   disabled=closed, classes=["cls-pledges"])
     solara.Button("Submit", on_click=guarded(submit, set_message), color="primary",
@@ -675,7 +685,9 @@ def Projector(session: ClassSession):
     seated = view.seated_states
     chips = []
     for code in session.playable_states():
-        if code in seated:
+        if code in seated and view.phase == "finished":
+            colour, word = "#1565c0", "student"
+        elif code in seated:
             done = code in view.submitted
             colour = "#2e7d32" if done else "#9e9e9e"
             word = "submitted" if done else "waiting"
