@@ -2,6 +2,7 @@
 
 from agents.opposer import OpposerAgent
 from agents.red_lines import RedLine
-from agents.state import BLOCS, StateAgent
+from agents.state import BLOCS, STANCES, Decision, StateAgent, StateChoice
 
-__all__ = ["BLOCS", "OpposerAgent", "RedLine", "StateAgent"]
+__all__ = ["BLOCS", "STANCES", "Decision", "OpposerAgent", "RedLine", "StateAgent",
+           "StateChoice"]

@@ -4,13 +4,18 @@ The format of the EUM literature (Bueno de Mesquita 1994; Scholz et al. 2011) an
 CSV input: one row per actor; header names are case-insensitive; further issue dimensions
 come as further ``Position``/``Salience`` column pairs (``Position2``, ``Salience2``, or a
 repeated ``Position``/``Salience`` header).
+
+Checks, after KTAB's SMP input rules (KAPSARC's KTAB, ``examples/smp``): at least three
+actors; every capability positive; no column but those; saliences in [0, 1], or, in a table
+whose saliences exceed 1, on KTAB's 0-100 scale, where each actor's saliences must sum to at
+most 100 (they are then divided by 100). Every problem is one line naming file, row, column.
 """
 
 from __future__ import annotations
 
 import csv
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -20,12 +25,17 @@ from model.errors import InputError
 
 @dataclass(frozen=True)
 class ActorTable:
-    """Actors with capability ``c`` (n,), position ``x`` and salience ``s`` (n,) or (n, d)."""
+    """Actors with capability ``c`` (n,), position ``x`` and salience ``s`` (n,) or (n, d).
+
+    ``dimension_names`` names the issue dimensions (a KTAB table names them by its position
+    columns' headers); empty when the table does not name them.
+    """
 
     names: list[str]
     c: np.ndarray
     x: np.ndarray
     s: np.ndarray
+    dimension_names: list[str] = field(default_factory=list)
 
     @property
     def dimensions(self) -> int:
@@ -44,8 +54,35 @@ def _number(path: Path, row: int, column: str, text: str) -> float:
     return value
 
 
+def _saliences(
+    path: Path, header: list[str], sal_cols: list[int], sal: list[list[float]]
+) -> np.ndarray:
+    """Saliences on [0, 1]; a table with any salience above 1 is read on KTAB's 0-100 scale."""
+    percent = any(v > 1.0 for row in sal for v in row)
+    top = 100.0 if percent else 1.0
+    for row_no, values in enumerate(sal, start=2):
+        for k, value in zip(sal_cols, values, strict=True):
+            if not 0.0 <= value <= top:
+                raise InputError(
+                    f"{path}: row {row_no}, column {header[k]}: salience {value:g} is outside "
+                    f"[0, {top:g}]"
+                )
+        if percent and sum(values) > 100.0 + 1e-9:
+            cols = "+".join(header[k] for k in sal_cols)
+            raise InputError(
+                f"{path}: row {row_no}, column {cols}: saliences sum to {sum(values):g}, over "
+                "100 (KTAB's rule for saliences given 0-100)"
+            )
+    out = np.array(sal, dtype=float)
+    return out / 100.0 if percent else out
+
+
 def read_actor_table(path: str | Path) -> ActorTable:
-    """Parse and validate an actor table; any problem raises :class:`InputError` (one line)."""
+    """Parse and validate an actor table; any problem raises :class:`InputError` (one line).
+
+    A file whose second line is KTAB's header ``Actor,Description,Power,...`` (after a
+    title line) is read by :func:`model.ktab_table.read_ktab_table`.
+    """
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
@@ -55,12 +92,25 @@ def read_actor_table(path: str | Path) -> ActorTable:
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"{path}: cannot read as CSV ({exc})") from None
     rows = [r for r in rows if any(cell.strip() for cell in r)]
+    from model.ktab_table import looks_like_ktab, read_ktab_table
+
+    if looks_like_ktab(rows):
+        return read_ktab_table(path, rows)
     if not rows:
         raise InputError(
             f"{path}: the file is empty; expected a header Actor,Capability,Position,Salience"
         )
     header = [h.strip() for h in rows[0]]
     lower = [h.lower() for h in header]
+    for k, h in enumerate(lower):
+        if h not in ("actor", "capability") and h.rstrip("0123456789") not in (
+            "position", "salience"
+        ):
+            name = repr(header[k]) if header[k] else f"{k + 1} (no name)"
+            raise InputError(
+                f"{path}: row 1, column {name}: unknown column; expected Actor, Capability, "
+                "Position, Salience (Position2, Salience2, ... for further dimensions)"
+            )
     for required in ("actor", "capability", "position", "salience"):
         if required not in [h.rstrip("0123456789") for h in lower]:
             raise InputError(f"{path}: header: missing column {required.capitalize()!r}")
@@ -90,25 +140,24 @@ def read_actor_table(path: str | Path) -> ActorTable:
                 f"{path}: row {row_no}, column {header[actor_col]}: duplicate actor {name!r}"
             )
         cap = _number(path, row_no, header[cap_col], row[cap_col])
-        if cap < 0:
+        if not cap > 0:
             raise InputError(
-                f"{path}: row {row_no}, column {header[cap_col]}: capability {cap} < 0"
+                f"{path}: row {row_no}, column {header[cap_col]}: capability {cap:g} must be "
+                "positive (an actor without capability casts no vote; KTAB refuses it too)"
             )
         p = [_number(path, row_no, header[k], row[k]) for k in pos_cols]
         s = [_number(path, row_no, header[k], row[k]) for k in sal_cols]
-        for k, value in zip(sal_cols, s, strict=True):
-            if not 0.0 <= value <= 1.0:
-                raise InputError(
-                    f"{path}: row {row_no}, column {header[k]}: salience {value} is outside [0, 1]"
-                )
         names.append(name)
         caps.append(cap)
         pos.append(p)
         sal.append(s)
-    if len(names) < 2:
-        raise InputError(f"{path}: {len(names)} actor(s); a negotiation needs at least two")
+    if len(names) < 3:
+        raise InputError(
+            f"{path}: rows 2-{len(names) + 1}, column {header[actor_col]}: {len(names)} "
+            "actor(s); a negotiation needs at least three (as KTAB's SMP requires)"
+        )
+    s_arr = _saliences(path, header, sal_cols, sal)
     x = np.array(pos, dtype=float)
-    s_arr = np.array(sal, dtype=float)
     if x.shape[1] == 1:
         x, s_arr = x[:, 0], s_arr[:, 0]
     c = np.array(caps, dtype=float)

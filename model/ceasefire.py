@@ -330,7 +330,7 @@ class CeasefirePhase:
               queue: str | None = None) -> CeasefirePhase:
         """The phase that follows a negotiation: its pledges, backstop, threat and ``rng``."""
         return cls(_scenario_of(model), spec=spec, params=model.params,
-                   pledges={c: dict(a.pledges) for c, a in model.states.items()},
+                   pledges=model.pledges_under_ceasefire(),
                    us_backstop=model.us_backstop, threat=model.russia_threat, rng=model.rng,
                    queue=queue)
 

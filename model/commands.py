@@ -81,13 +81,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
             import pyarrow  # noqa: F401
         except ImportError:
             raise InputError("--format parquet: needs pyarrow (pip install pyarrow)") from None
-    model_cls, choices = NegotiationModel, {}
-    if args.choices:  # a class session's choices, round by round (viz/classroom)
-        from viz.classroom.play import ClassModel, read_choices
+    choices = {}
+    if args.choices:  # a class session's choices, round by round (negotiate class)
+        from viz.classroom.play import read_choices
 
-        model_cls, choices = ClassModel, read_choices(args.choices)
-    model = model_cls(scenario, rng=args.seed, rounds=args.rounds,
-                      overrides={**params, **overrides})
+        choices = read_choices(args.choices)
+    model = NegotiationModel(scenario, rng=args.seed, rounds=args.rounds,
+                             overrides={**params, **overrides})
     print(f"{scenario.name}: mechanism {model.params.mechanism}, seed {args.seed}, "
           f"{model.total_rounds} rounds")
     header = f"{'round':>5}  {'date':10}  {'venue':28} {'contrib':>7} {'ground':>6} " \
@@ -106,6 +106,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             for event in model.events[shown:]:
                 print(f"         {event.text}")
         shown = len(model.events)
+        print("         " + stance_line(model))
         if not model.running:
             break
         if choices:
@@ -132,6 +133,22 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.out:
         _write_run(Path(args.out), model, tables, args, path)
     return 0
+
+
+STANCE_SHORT = {"deploy_now": "now", "deploy_after_ceasefire": "after ceasefire",
+                "outside_only": "outside only", "none": "none", "opposed": "opposed",
+                "host": "host"}
+
+
+def stance_line(model: Any) -> str:
+    """``stances: now 0; after ceasefire 2 (FR, GB); ...`` for the round just played."""
+    parts = []
+    for stance, codes in model.stance_members().items():
+        who = f" ({', '.join(codes)})" if codes else ""
+        parts.append(f"{STANCE_SHORT[stance]} {len(codes)}{who}")
+    blocked = sorted(c for c, a in model.states.items() if a.blocked_by)
+    tail = f"; blocked: {', '.join(blocked)}" if blocked else ""
+    return "stances: " + "; ".join(parts) + tail
 
 
 def _write_run(out: Path, model: Any, tables: Any, args: argparse.Namespace, path: Path) -> None:
@@ -169,7 +186,7 @@ def _register_core(sub: argparse._SubParsersAction) -> None:
                    "willing, configs/coalition_of_the_willing.toml)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--rounds", type=int, help="number of rounds (default: the scenario's)")
-    p.add_argument("--mechanism", choices=["eum", "compromise", "hk", "deffuant"])
+    p.add_argument("--mechanism", choices=["eum", "compromise", "hk", "deffuant", "smp"])
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a parameter or an actor attribute, e.g. us_backstop=0.8 or "
                         "actors.DE.salience=0.9 (repeatable)")

@@ -45,20 +45,38 @@ class Dimension(Strict):
 
 
 class ContributionType(Strict):
-    """A kind of pledge and the least position on the main dimension at which it is offered.
+    """A kind of pledge, the dimension that gates it and the least position on it.
 
-    ``gated``: the pledge waits for the actor's conditions; ``in_ukraine``: the force stands
-    in Ukraine (ground, monitoring), which is what Russia's red line is about.
+    ``dimension``: the key of the issue dimension whose position gates the pledge (default:
+    the first dimension); ``gated``: the pledge waits for the conditions a state sets before
+    it declares; ``in_ukraine``: the force stands in Ukraine (ground troops), which is what
+    Russia's red line is about, and it is pledged only by a state that joins the presence
+    part of the deal (stance ``deploy_now`` or ``deploy_after_ceasefire``).
     """
 
     label: str
     min_position: float
+    dimension: str | None = None
     gated: bool = True
     in_ukraine: bool = False
 
 
+ConditionName = Literal["ceasefire", "us_backstop", "nato_consensus", "parliament",
+                        "un_mandate", "min_committed"]
+BEFORE_BY_DEFAULT = ("nato_consensus", "un_mandate", "min_committed")
+
+
 class Conditions(Strict):
-    """What an actor needs before it commits gated contributions (scenario brief, col. 3)."""
+    """What an actor needs before its forces stand in Ukraine (scenario brief, col. 3).
+
+    ``us_backstop`` is the least US position on the guarantee dimension, mapped onto 0..1
+    over that dimension's declared scale. ``before`` names the conditions that must hold
+    before the state even declares it would deploy (Germany: NATO consensus and a US
+    guarantee); the others are *pending*: the state declares, and they follow (a
+    parliamentary vote after the decision; the ceasefire itself). A ceasefire and a
+    parliamentary mandate are always pending. Default ``before``: NATO consensus, a UN
+    mandate and a minimum number of others committed.
+    """
 
     ceasefire: bool = False
     us_backstop: Unit = 0.0
@@ -66,21 +84,40 @@ class Conditions(Strict):
     parliament: bool = False
     un_mandate: bool = False
     min_committed: Annotated[int, Field(ge=0)] = 0
+    before: list[ConditionName] | None = None
+
+    @model_validator(mode="after")
+    def _before_is_not_pending_only(self) -> Conditions:
+        for name in self.before or []:
+            if name in ("ceasefire", "parliament"):
+                raise ValueError(f"{name!r} is always pending; it cannot be a 'before' condition")
+        return self
+
+    def before_set(self) -> frozenset[str]:
+        return frozenset(BEFORE_BY_DEFAULT if self.before is None else self.before)
 
 
 RedLineKind = Literal["western_troops_in_ukraine", "own_ground_troops", "own_forces_abroad"]
+PerDimension = float | dict[str, float]
 
 
 class Actor(Strict):
     """A state: ``kind`` is ``state``, ``opposer`` (answers the coalition with threats) or
-    ``host`` (the state the forces would deploy to). A ``backstop`` actor pledges its
-    capacity in proportion to the model's US-backstop level rather than by its position."""
+    ``host`` (the state the forces would deploy to).
+
+    ``position`` is the actor's ideal point: one number (every dimension) or a table keyed
+    by dimension (``{ presence = 5, guarantee = 25 }``); ``salience`` likewise.
+    ``moved_by = "announcements"``: the actor's positions move only by its own dated
+    announcements (shocks), not by the bargaining of the meetings it attends (the US: its
+    stance is set in Washington, E07, S1, S2); it still counts in the others' bargaining.
+    ``backstop`` is kept for old scenario files and has no effect."""
 
     name: str
     kind: Literal["state", "opposer", "host"] = "state"
     capability: Annotated[float, Field(ge=0.0)]
-    position: float
-    salience: Unit
+    position: PerDimension
+    salience: Unit | dict[str, Unit]
+    moved_by: Literal["bargaining", "announcements"] = "bargaining"
     risk: Annotated[float, Field(ge=0.5, le=2.0)] | None = None
     nato: bool = False
     eu: bool = False
@@ -93,9 +130,22 @@ class Actor(Strict):
     backstop: bool = False
     source: str
 
+    def on(self, value: PerDimension | dict, keys: list[str]) -> list[float]:
+        if isinstance(value, dict):
+            return [float(value[k]) for k in keys]
+        return [float(value)] * len(keys)
+
+    def ideal(self, keys: list[str]) -> list[float]:
+        """The ideal point, one value per dimension key."""
+        return self.on(self.position, keys)
+
+    def saliences(self, keys: list[str]) -> list[float]:
+        return self.on(self.salience, keys)
+
 
 ShockKind = Literal[
-    "us_backstop", "ceasefire", "russian_threat", "government_change", "un_mandate"
+    "us_backstop", "ceasefire", "russian_threat", "government_change", "un_mandate",
+    "announcement", "news",
 ]
 
 
@@ -107,30 +157,38 @@ class Shock(Strict):
       parameter (the starting level: a lever, a sweep) keeps acting in every round;
     - ``ceasefire``: a ceasefire is in force (``value`` 1) or breaks down (0);
     - ``russian_threat``: a threat adds ``value`` to Russia's threat level;
-    - ``government_change``: ``actor`` moves by ``shift`` points (or to ``position``) and/or
+    - ``government_change``, ``announcement`` (a government's dated change of its own
+      stance, e.g. the US's), ``news`` (a contact between governments reported in the
+      press): ``actor``'s ideal (and stated position) moves by ``shift`` points (or to
+      ``position``), one number for the first dimension or a table by dimension, and/or it
       gets a new ``salience``;
     - ``un_mandate``: a UN Security Council mandate exists (1) or not (0).
+
+    ``date``: when it happened; it must lie after the previous round and not after its own.
+    ``range``: the plausible range of a size the modeller chose (``source`` says so).
     """
 
     kind: ShockKind
+    date: dt.date | None = None
     value: float | None = None
     change: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
     actor: str | None = None
-    position: float | None = None
-    shift: float | None = None
-    salience: Unit | None = None
+    position: PerDimension | None = None
+    shift: PerDimension | None = None
+    salience: Unit | dict[str, Unit] | None = None
+    range: tuple[float, float] | None = None
     note: str
     source: str
 
     @model_validator(mode="after")
     def _fields_for_kind(self) -> Shock:
-        if self.kind == "government_change":
+        if self.kind in ("government_change", "announcement", "news"):
             if self.actor is None or (
                 self.position is None and self.shift is None and self.salience is None
             ):
-                raise ValueError("a government_change needs actor and shift, position or salience")
+                raise ValueError(f"a {self.kind} needs actor and shift, position or salience")
             if self.position is not None and self.shift is not None:
-                raise ValueError("give a government_change a shift or a position, not both")
+                raise ValueError(f"give a {self.kind} a shift or a position, not both")
         elif self.kind == "us_backstop":
             if (self.value is None) == (self.change is None):
                 raise ValueError("a us_backstop shock needs a value or a change, not both")
@@ -145,22 +203,49 @@ class Shock(Strict):
 
 
 class Round(Strict):
-    """A summit: where states state positions and pledges."""
+    """A meeting (a summit): where states state positions and pledges.
+
+    ``attendees_source`` says who reported who attended."""
 
     name: str
     date: dt.date
     venue: str
     attendees: list[str] | Literal["all"] = "all"
     absent: list[str] = Field(default_factory=list)
+    attendees_source: str = ""
     shocks: list[Shock] = Field(default_factory=list)
     source: str
 
 
-class Parameters(Strict):
-    """Model parameters; every one can be overridden (``--set``, sweeps, the live view)."""
+MechanismName = Literal["eum", "compromise", "hk", "deffuant", "smp"]
+OneDimensional = Literal["eum", "compromise", "hk", "deffuant"]
 
-    mechanism: Literal["eum", "compromise", "hk", "deffuant"] = "eum"
-    us_backstop: Unit = 0.5
+
+class Parameters(Strict):
+    """Model parameters; every one can be overridden (``--set``, sweeps, the live view).
+
+    ``mechanism``: the bargaining mechanism of a meeting; a one-dimensional one runs on each
+    dimension separately, ``smp`` (KTAB's Spatial Model of Politics) on all at once;
+    ``mechanism_<dimension key>`` picks a one-dimensional mechanism for one dimension.
+    ``us_backstop``: a what-if that fixes the US position on the guarantee dimension for the
+    whole run (0..1 onto its declared scale), overriding the US announcements; None (the
+    default) leaves the US to its sourced position and announcements.
+    """
+
+    mechanism: MechanismName = "eum"
+    mechanism_presence: OneDimensional | None = None
+    mechanism_guarantee: OneDimensional | None = None
+    turns_per_meeting: Annotated[int, Field(ge=1, le=50)] = 2
+    accommodation: Unit = 0.0
+    freeze_positions: bool = False
+    max_move: Annotated[float, Field(ge=0.0, le=100.0)] = 10.0
+    deploy_now_threshold: Annotated[float, Field(ge=0.0, le=100.0)] = 90.0
+    burden_shift: Annotated[float, Field(ge=0.0, le=200.0)] = 0.0
+    russia_troop_scale: Annotated[float, Field(gt=0.0)] = 20_000.0
+    russia_state_scale: Annotated[float, Field(gt=0.0)] = 20.0
+    russia_presence_offset: Annotated[float, Field(ge=0.0, le=100.0)] = 40.0
+    russia_presence_span: Annotated[float, Field(gt=0.0)] = 60.0
+    us_backstop: Unit | None = None
     russia_threat_credibility: Unit = 0.5
     bandwagon: Annotated[float, Field(ge=0.0, le=100.0)] = 15.0
     friend_weight: Unit = 0.5
@@ -237,15 +322,65 @@ class CeasefireSpec(Strict):
         return self
 
 
+def _split_ranges(raw: Any) -> Any:
+    """``[parameters]`` entries written ``{ value = …, range = [lo, hi], source = … }``:
+    the value stays in ``parameters``, the range and source go to their own tables."""
+    if not isinstance(raw, dict) or not isinstance(raw.get("parameters"), dict):
+        return raw
+    params = dict(raw["parameters"])
+    ranges = dict(raw.get("parameter_ranges") or {})
+    sources = dict(raw.get("parameter_sources") or {})
+    for key, entry in raw["parameters"].items():
+        if not isinstance(entry, dict):
+            continue
+        extra = set(entry) - {"value", "range", "source"}
+        if "value" not in entry or extra:
+            what = f"unknown key {sorted(extra)[0]!r}" if extra else "missing 'value'"
+            raise _Located(("parameters", key), f"a ranged parameter needs value, range, "
+                           f"source: {what}")
+        params[key] = entry["value"]
+        if "range" in entry:
+            rng = entry["range"]
+            if (not isinstance(rng, list) or len(rng) != 2
+                    or not all(isinstance(v, int | float) and not isinstance(v, bool)
+                               for v in rng) or rng[0] > rng[1]):
+                raise _Located(("parameters", key, "range"), f"must be [lo, hi] with lo <= hi, "
+                               f"got {rng!r}")
+            value = entry["value"]
+            if isinstance(value, int | float) and not rng[0] <= value <= rng[1]:
+                raise _Located(("parameters", key, "value"),
+                               f"{value} is outside its range [{rng[0]}, {rng[1]}]")
+            ranges[key] = (float(rng[0]), float(rng[1]))
+        if "source" in entry:
+            sources[key] = str(entry["source"])
+    return {**raw, "parameters": params, "parameter_ranges": ranges,
+            "parameter_sources": sources}
+
+
 class Scenario(Strict):
+    """A scenario. ``parameters`` holds the resolved values; ``parameter_ranges`` and
+    ``parameter_sources`` what the file says of the ranged ones (``source = "modeller"``:
+    no empirical source, a plausible range to sweep or calibrate)."""
+
     name: str
     description: str = ""
     dimensions: list[Dimension] = Field(min_length=1)
     contribution_types: dict[Contribution, ContributionType]
     parameters: Parameters = Field(default_factory=Parameters)
+    parameter_ranges: dict[str, tuple[float, float]] = Field(default_factory=dict)
+    parameter_sources: dict[str, str] = Field(default_factory=dict)
     actors: dict[str, Actor] = Field(min_length=2)
     rounds: list[Round] = Field(min_length=1)
     ceasefire: CeasefireSpec | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ranged_parameters(cls, raw: Any) -> Any:
+        return _split_ranges(raw)
+
+    @property
+    def dimension_keys(self) -> list[str]:
+        return [d.key for d in self.dimensions]
 
     @model_validator(mode="after")
     def _ceasefire_references(self) -> Scenario:
@@ -268,14 +403,33 @@ class Scenario(Strict):
 
     @model_validator(mode="after")
     def _references(self) -> Scenario:
-        main = self.dimensions[0]
+        keys = self.dimension_keys
+        if len(set(keys)) != len(keys):
+            raise _Located(("dimensions",), "dimension keys must be unique")
+        for name, ctype in self.contribution_types.items():
+            if ctype.dimension is not None and ctype.dimension not in keys:
+                raise _Located(("contribution_types", name, "dimension"),
+                               f"unknown dimension {ctype.dimension!r}")
+        for key in self.parameter_ranges:
+            if key not in Parameters.model_fields:
+                raise _Located(("parameters", key), "unknown key")
         for code, actor in self.actors.items():
-            if not (main.min <= actor.position <= main.max):
-                raise _Located(("actors", code, "position"),
-                               f"{actor.position} is outside the scale [{main.min}, {main.max}]")
+            for field in ("position", "salience"):
+                value = getattr(actor, field)
+                if isinstance(value, dict) and set(value) != set(keys):
+                    raise _Located(("actors", code, field),
+                                   f"give one value per dimension ({', '.join(keys)})")
+            for dim, value in zip(self.dimensions, actor.ideal(keys), strict=True):
+                if not (dim.min <= value <= dim.max):
+                    loc = ("actors", code, "position") + (
+                        (dim.key,) if isinstance(actor.position, dict) else ())
+                    raise _Located(loc, f"{value} is outside the scale [{dim.min}, {dim.max}]")
             for friend in actor.friends:
                 if friend not in self.actors:
                     raise _Located(("actors", code, "friends"), f"unknown actor code {friend!r}")
+        dates = [r.date for r in self.rounds]
+        if dates != sorted(dates):
+            raise _Located(("rounds",), "rounds must be in date order")
         opposers = [c for c, a in self.actors.items() if a.kind == "opposer"]
         if len(opposers) > 1:
             raise _Located(("actors",), f"at most one opposer, found {', '.join(opposers)}")
@@ -291,9 +445,19 @@ class Scenario(Strict):
                 if shock.actor is not None and shock.actor not in self.actors:
                     raise _Located(("rounds", k, "shocks", m, "actor"),
                                    f"unknown actor code {shock.actor!r}")
-        dates = [r.date for r in self.rounds]
-        if dates != sorted(dates):
-            raise _Located(("rounds",), "rounds must be in date order")
+                for field in ("position", "shift", "salience"):
+                    value = getattr(shock, field)
+                    if isinstance(value, dict) and not set(value) <= set(keys):
+                        raise _Located(("rounds", k, "shocks", m, field),
+                                       f"unknown dimension in {sorted(value)}")
+                if shock.date is not None:
+                    previous = self.rounds[k - 1].date if k else None
+                    if shock.date > rnd.date or (previous is not None
+                                                 and shock.date <= previous):
+                        after = f"after {previous} and " if previous else ""
+                        raise _Located(("rounds", k, "shocks", m, "date"),
+                                       f"{shock.date} must lie {after}not after the round's "
+                                       f"date {rnd.date}")
         return self
 
     @property

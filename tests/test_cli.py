@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -28,24 +29,31 @@ def test_validate_default_scenario_ok(capsys):
 
 BROKEN = {
     "unknown top-level key": (("name = ", "colour = 'red'\nname = "), "colour: unknown key"),
-    "wrong type": (("salience = 0.85\n", "salience = 'high'\n"), "actors.FR.salience"),
-    "out of range": (("salience = 0.85\n", "salience = 1.7\n"), "actors.FR.salience"),
-    "unknown attendee": (('attendees = ["FR", "GB"]', 'attendees = ["FR", "ZZ"]'),
+    "wrong type": (("salience = { presence = 0.85, guarantee = 0.6 }", "salience = 'high'"),
+                   "actors.FR.salience"),
+    "out of range": (("salience = { presence = 0.85,", "salience = { presence = 1.7,"),
+                     "actors.FR.salience"),
+    "unknown attendee": (('attendees = ["FR", "GB", "DE"', 'attendees = ["FR", "ZZ", "DE"'),
                          "rounds.1.attendees: unknown actor code 'ZZ'"),
     "shock on a missing actor": (('actor = "CZ"', 'actor = "NZ"'),
-                                 "rounds.6.shocks.1.actor: unknown actor code 'NZ'"),
+                                 "rounds.8.shocks.0.actor: unknown actor code 'NZ'"),
     "not an ISO code": (("[actors.FR]", "[actors.XK1]"), "'XK1' is not an ISO 3166-1"),
     "unknown condition": (("conditions = { parliament = true }",
                            "conditions = { parlament = true }"),
-                          "actors.FR.conditions.parlament: unknown key"),
-    "position off the scale": (("position = 70 ", "position = 170 "),
-                               "actors.FR.position: 170.0 is outside the scale"),
-    "unknown parameter": (('mechanism = "eum"', 'mechanism = "eum"\nwarp = 2'),
+                          "actors.CZ.conditions.parlament: unknown key"),
+    "position off the scale": (("position = { presence = 60,", "position = { presence = 160,"),
+                               "actors.FR.position.presence: 160.0 is outside the scale"),
+    "unknown parameter": (('mechanism = "smp"', 'mechanism = "smp"\nwarp = 2'),
                           "parameters.warp: unknown key"),
-    "bad mechanism": (('mechanism = "eum"', 'mechanism = "vote"'), "parameters.mechanism"),
+    "bad mechanism": (('mechanism = "smp"', 'mechanism = "vote"'), "parameters.mechanism"),
     "malformed TOML": (("[actors.FR]", "[actors.FR"), "not valid TOML"),
-    "rounds out of order": (("date = 2024-11-25", "date = 2023-11-25"),
+    "rounds out of order": (("date = 2025-02-17", "date = 2023-02-17"),
                             "rounds: rounds must be in date order"),
+    "shock after its round": (("date = 2025-05-06", "date = 2025-08-19"),
+                              "rounds.5.shocks.0.date: 2025-08-19 must lie after 2025-03-27"),
+    "parameter outside its range": (("turns_per_meeting = { value = 2,",
+                                     "turns_per_meeting = { value = 9,"),
+                                    "parameters.turns_per_meeting.value: 9 is outside"),
 }
 
 
@@ -98,7 +106,15 @@ def test_run_writes_tidy_tables_in_both_formats(tmp_path):
     assert main(["run", "--seed", "3", "--out", str(pq), "--format", "parquet", "--quiet"]) == 0
     pd.testing.assert_frame_equal(
         pd.read_parquet(pq / "actors.parquet").drop(columns="date").reset_index(drop=True),
-        actors.drop(columns="date"), check_dtype=False)
+        actors.drop(columns="date").fillna({"blocked_by": ""}), check_dtype=False)
+    for col in ("presence", "guarantee", "stance", "blocked_by"):
+        assert col in actors.columns
+    for col in ("deploy_now", "deploy_after_ceasefire", "outside_only", "willing_troops",
+                "contributors_inside", "contributors_outside"):
+        assert col in rounds.columns
+    assert (rounds["willing_troops"]
+            == rounds["deploy_now"] + rounds["deploy_after_ceasefire"]).all()
+    assert "stances: now" in proc.stdout
 
 
 def test_run_set_and_rounds_change_the_run(tmp_path, capsys):
@@ -124,15 +140,56 @@ def test_forecast_cli_prints_and_writes_published_trajectory(tmp_path):
     assert len(positions) == 11 * 10
 
 
+# KTAB's SMP input rules (issue 10): one line each naming file, row and column.
+KTAB_RULES = {
+    "salience sum over 100": (
+        "Actor,Capability,Position,Salience,Position2,Salience2\n"
+        "A,1,10,60,20,30\nB,2,50,70,40,40\nC,1,90,20,80,50\n",
+        "row 3, column Salience+Salience2: saliences sum to 110, over 100"),
+    "zero capability": ("Actor,Capability,Position,Salience\nA,1,2,0.5\nB,0,3,0.5\n"
+                        "C,1,4,0.5\n", "row 3, column Capability: capability 0 must be positive"),
+    "two actors": ("Actor,Capability,Position,Salience\nA,1,2,0.5\nB,1,3,0.5\n",
+                   "rows 2-3, column Actor: 2 actor(s); a negotiation needs at least three"),
+    "unknown column": ("Actor,Capability,Colour,Position,Salience\nA,1,red,2,0.5\n"
+                       "B,1,blue,3,0.5\nC,1,red,4,0.5\n",
+                       "row 1, column 'Colour': unknown column"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(KTAB_RULES))
+def test_forecast_ktab_rule_through_the_command_line(case, tmp_path):
+    text, expected = KTAB_RULES[case]
+    path = tmp_path / "actors.csv"
+    path.write_text(text)
+    proc = negotiate("forecast", str(path))
+    assert proc.returncode == 2
+    err = proc.stderr.strip().splitlines()
+    assert len(err) == 1 and expected in err[0] and str(path) in err[0], proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stdout == ""
+
+
+def test_saliences_on_ktabs_0_100_scale_are_read_as_fractions(tmp_path):
+    from model.actor_table import read_actor_table
+
+    path = tmp_path / "percent.csv"
+    path.write_text("Actor,Capability,Position,Salience,Position2,Salience2\n"
+                    "A,1,10,60,20,40\nB,2,50,70,40,30\nC,1,90,20,80,50\n")
+    table = read_actor_table(path)
+    np.testing.assert_allclose(table.s, [[0.6, 0.4], [0.7, 0.3], [0.2, 0.5]])
+
+
 BAD_TABLES = {
     "missing column": ("Actor,Capability,Position\nA,1,2\nB,1,3\n", "missing column 'Salience'"),
     "non-numeric": ("Actor,Capability,Position,Salience\nA,1,x,0.5\nB,1,3,0.5\n",
                     "row 2, column Position: 'x' is not a number"),
-    "salience out of range": ("actor,capability,position,salience\nA,1,2,1.5\nB,1,3,0.5\n",
-                              "row 2, column salience: salience 1.5 is outside [0, 1]"),
-    "one actor": ("Actor,Capability,Position,Salience\nA,1,2,0.5\n", "at least two"),
+    "negative salience": ("actor,capability,position,salience\nA,1,2,-0.5\nB,1,3,0.5\n"
+                          "C,1,4,0.5\n", "row 2, column salience: salience -0.5 is outside [0, 1]"),
+    "salience over 100": ("actor,capability,position,salience\nA,1,2,150\nB,1,3,50\n"
+                          "C,1,4,50\n", "row 2, column salience: salience 150 is outside [0, 100]"),
+    "one actor": ("Actor,Capability,Position,Salience\nA,1,2,0.5\n", "at least three"),
     "duplicate": ("Actor,Capability,Position,Salience\nA,1,2,0.5\nA,1,3,0.5\n",
                   "row 3, column Actor: duplicate actor 'A'"),
+    **{case: (text, expected) for case, (text, expected) in KTAB_RULES.items()},
 }
 
 
@@ -154,3 +211,18 @@ def test_forecast_two_dimensions(tmp_path):
                  "--out", str(tmp_path)]) == 0
     summary = pd.read_csv(tmp_path / "summary.csv")
     assert set(summary["dimension"]) == {1, 2}
+
+
+def test_forecast_scale_defaults_to_the_initial_range_and_can_be_declared(tmp_path, capsys):
+    ec = str(ROOT / "configs" / "ec_emissions.csv")
+    runs = {}
+    for name, extra in {"default": [], "initial": ["--scale", "4", "10"],
+                        "wide": ["--scale", "0", "20"]}.items():
+        assert main(["forecast", ec, "--out", str(tmp_path / name), *extra]) == 0
+        runs[name] = pd.read_csv(tmp_path / name / "summary.csv")["mean_position"]
+    pd.testing.assert_series_equal(runs["default"], runs["initial"])
+    assert np.abs(runs["wide"] - runs["default"]).max() > 0.05  # D enters the EUM
+    capsys.readouterr()
+    assert main(["forecast", ec, "--scale", "0", "8"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "--scale 0 8" in err[0] and "outside the scale" in err[0]

@@ -243,7 +243,7 @@ def test_shared_position_does_not_move():
     c, _, s = random_table(np.random.default_rng(8), 6)
     x = np.full(6, 3.5)
     np.testing.assert_array_equal(eum_round(c, x, s), x)
-    np.testing.assert_array_equal(eum_step(x, c, s), x)
+    np.testing.assert_array_equal(eum_step(x, c, s, lo=0.0, hi=10.0), x)
 
 
 def test_permutation_equivariance():
@@ -274,7 +274,7 @@ def test_inputs_not_mutated():
     x2, s2 = rng.random((12, 3)), rng.random((12, 3))
     copies = [a.copy() for a in (c, x, s, x2, s2)]
     eum_round(c, x, s)
-    eum_step(x, c, s, rng)
+    eum_step(x, c, s, rng, lo=0.0, hi=10.0)
     eum_round(c, x2, s2)
     risk_exponents(c, x, s)
     expected_utilities(c, x, s, np.ones(12))
@@ -307,8 +307,8 @@ def test_multidimensional_is_column_by_column():
 
 def test_step_is_round_with_common_signature():
     _, c, x, s = load_ec()
-    out = eum_step(x, c, s, np.random.default_rng(0))
-    np.testing.assert_array_equal(out, eum_round(c, x, s))
+    out = eum_step(x, c, s, np.random.default_rng(0), lo=4.0, hi=10.0)
+    np.testing.assert_array_equal(out, eum_round(c, x, s))  # the EC range is 4-10
     assert out.dtype == np.float64 and out.shape == x.shape
 
 

@@ -126,7 +126,8 @@ def test_red_lines_never_crossed_in_default_scenario(params, seed):
     pledge_cols = [c for c in t.actors.columns if c.startswith("pledge_")]
     assert (a.loc["US", "pledge_ground"] == 0).all()
     assert (a.loc["RU", pledge_cols].to_numpy() == 0).all()
-    assert (a.loc["RU", "position"] < 40).all()
+    assert (a.loc["RU", "position"] < 50).all()
+    assert (a.loc["US", "presence"] == 0).all()
     for code in ("JP", "SK", "HU"):  # no forces abroad
         assert (a.loc[code, ["pledge_ground", "pledge_air", "pledge_monitoring"]]
                 .to_numpy() == 0).all()
@@ -139,23 +140,23 @@ def test_the_ceasefire_lever_opens_the_coalition_in_the_default_scenario():
     assert early.rounds["ground_states"].iloc[-1] > base.rounds["ground_states"].iloc[-1]
 
 
-def test_us_backstop_shock_matters():
-    """Removing the US backstop offer (S1) before round 5 changes what follows."""
+def test_us_announcement_matters():
+    """Removing the US offer of air support and intelligence (S1) before round 6 changes
+    what follows, and nothing before it."""
     from model.scenario import load_scenario
     from tests.conftest import DEFAULT_SCENARIO
 
     scenario = load_scenario(DEFAULT_SCENARIO)
     raw = scenario.model_dump()
     raw2 = copy.deepcopy(raw)
-    for shock in raw2["rounds"][4]["shocks"]:
-        if shock["kind"] == "us_backstop":
-            shock["change"] = 0.0
+    raw2["rounds"][5]["shocks"] = [sh for sh in raw2["rounds"][5]["shocks"]
+                                   if sh["actor"] != "US"]
     base = run_one({}, 0, scenario=scenario)
     cut = run_one({}, 0, scenario=Scenario.model_validate(raw2))
-    pd.testing.assert_frame_equal(base.rounds.iloc[:5], cut.rounds.iloc[:5])
-    assert not base.rounds.iloc[5:].equals(cut.rounds.iloc[5:])
-    assert cut.rounds["us_backstop"].iloc[5] == pytest.approx(cut.rounds["us_backstop"].iloc[4])
-    assert base.rounds["us_backstop"].iloc[5] > base.rounds["us_backstop"].iloc[4]
+    pd.testing.assert_frame_equal(base.rounds.iloc[:6], cut.rounds.iloc[:6])
+    assert not base.rounds.iloc[6:].equals(cut.rounds.iloc[6:])
+    assert cut.rounds["us_backstop"].iloc[6] == pytest.approx(cut.rounds["us_backstop"].iloc[5])
+    assert base.rounds["us_backstop"].iloc[6] > base.rounds["us_backstop"].iloc[5]
 
 
 @pytest.mark.parametrize("mechanism", ["eum", "deffuant"])
@@ -192,31 +193,19 @@ def test_event_log_names_venue_date_and_round_summary():
     assert "contributors" in texts[-1]
 
 
-def test_us_backstop_lever_shifts_every_announced_level():
-    """The lever sets the starting level; the scenario's announcements are changes to it."""
+def test_us_backstop_lever_overrides_the_us_guarantee_position():
+    """The what-if fixes the US guarantee position (0..1 onto its scale) for the whole run;
+    by default the US position follows its dated announcements."""
     base = run_one({}, 0).rounds["us_backstop"].to_numpy()
     high = run_one({"us_backstop": 0.75}, 0).rounds["us_backstop"].to_numpy()
-    none = run_one({"us_backstop": 0.0}, 0).rounds["us_backstop"].to_numpy()
     assert len(set(base.round(6))) > 2  # the default scenario does announce changes
-    assert high == pytest.approx(base + 0.25)  # no clipping on this path
-    assert none[0] == 0.0 and (none >= 0).all()
-    # a cut below zero saturates, so later offers start from 0: never above the default
-    assert (none <= base + 1e-12).all() and none[-1] < base[-1]
+    assert (high == 0.75).all()
 
 
-def test_a_weaker_us_backstop_delays_the_uk():
-    """The UK's stated condition is a US backstop (brief): starting from none, it commits
-    only once the US offers have lifted the level to its threshold, later than by default."""
-    default = committed_rounds(run_one({}, 0), "GB")
-    weak = committed_rounds(run_one({"us_backstop": 0.0}, 0), "GB")
-    assert default and weak and weak[0] > default[0]
-    levels = run_one({"us_backstop": 0.0}, 0).rounds.set_index("round")["us_backstop"]
-    assert levels[weak[0]] >= 0.4 > levels[weak[0] - 1]
-
-
-def test_backstop_changes_sum_exactly_to_the_announced_levels():
+def test_us_announced_levels_follow_the_scale_labels():
     levels = run_one({}, 0).rounds["us_backstop"].tolist()
-    assert levels == [0.5, 0.5, 0.35, 0.15, 0.15, 0.5, 0.4, 0.6, 0.6, 0.6]
+    # early 2024 arms and training (0.25); E05, E07 cut it; S1 0.75; S2 0.85
+    assert levels == [0.25, 0.25, 0.1, 0.1, 0.1, 0.1, 0.75, 0.75, 0.85, 0.85, 0.85]
 
 
 @pytest.mark.parametrize("mechanism", ["eum", "deffuant"])

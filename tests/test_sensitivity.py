@@ -35,7 +35,7 @@ samples = 16
 
 def test_the_threat_credibility_matters_and_the_longitude_does_not():
     def troops(**params):
-        return run_one(params, 3).rounds["troops_pledged"].iloc[-1]
+        return run_one(params, 3).rounds["troops_intended"].iloc[-1]
 
     assert troops(russia_threat_credibility=0.0) != troops(russia_threat_credibility=1.0)
     assert troops(**{"actors.DE.lon": 0.0}) == troops(**{"actors.DE.lon": 20.0})
@@ -45,11 +45,11 @@ def test_sobol_indices(tmp_path, capsys):
     to = tmp_path / "sobol.csv"
     runs = tmp_path / "runs"
     code = main(["sensitivity", str(sweep_file(tmp_path)), "--method", "sobol", "--outcome",
-                 "troops_pledged", "--executor", "serial", "--quiet", "--to", str(to),
+                 "troops_intended", "--executor", "serial", "--quiet", "--to", str(to),
                  "--out", str(runs)])
     assert code == 0
     out = capsys.readouterr().out
-    assert "Sobol indices" in out and "troops_pledged" in out
+    assert "Sobol indices" in out and "troops_intended" in out
     table = pd.read_csv(to)
     assert list(table["parameter"]) == ["russia_threat_credibility", "actors.DE.lon"]
     assert {"S1", "S1_conf", "ST", "ST_conf"} <= set(table.columns)
@@ -59,18 +59,18 @@ def test_sobol_indices(tmp_path, capsys):
     assert ind.loc["russia_threat_credibility", "ST"] > 0.5
     assert np.isfinite(ind["ST_conf"]).all() and (ind["ST_conf"] >= 0).all()
     # the runs were kept: a sampled parameter plots as binned means
-    assert main(["sweep", "plot", str(runs), "--outcome", "troops_pledged"]) == 0
+    assert main(["sweep", "plot", str(runs), "--outcome", "troops_intended"]) == 0
     assert sorted(p.name for p in (runs / "figures").glob("*.png")) == [
-        "troops_pledged__actors.DE.lon.png", "troops_pledged__russia_threat_credibility.png"]
+        "troops_intended__actors.DE.lon.png", "troops_intended__russia_threat_credibility.png"]
 
 
 def test_morris_per_mechanism_and_runs_kept(tmp_path, capsys):
     out_dir = tmp_path / "runs"
     path = sweep_file(tmp_path, 'mechanism = ["eum", "compromise"]')
-    code = main(["sensitivity", str(path), "--method", "morris", "--outcome", "troops_pledged",
+    code = main(["sensitivity", str(path), "--method", "morris", "--outcome", "troops_intended",
                  "--samples", "4", "--executor", "serial", "--quiet", "--out", str(out_dir)])
     assert code == 0
-    table = pd.read_csv(out_dir / "sensitivity_morris_troops_pledged.csv")
+    table = pd.read_csv(out_dir / "sensitivity_morris_troops_intended.csv")
     # one analysis per mechanism, one row per factor
     assert len(table) == 4
     assert list(table["mechanism"]) == ["eum", "eum", "compromise", "compromise"]
@@ -87,7 +87,7 @@ def test_sensitivity_errors(tmp_path, capsys):
     assert main(["sensitivity", str(path), "--outcome", "nonsense", "--executor",
                  "serial"]) == 2
     err = capsys.readouterr().err
-    assert "--outcome nonsense: not an outcome" in err and "troops_pledged" in err
-    assert main(["sensitivity", str(path), "--outcome", "troops_pledged", "--samples", "12",
+    assert "--outcome nonsense: not an outcome" in err and "troops_intended" in err
+    assert main(["sensitivity", str(path), "--outcome", "troops_intended", "--samples", "12",
                  "--executor", "serial"]) == 2
     assert "--samples: Sobol sampling needs a power of 2" in capsys.readouterr().err

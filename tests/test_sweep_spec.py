@@ -191,3 +191,21 @@ def test_common_random_numbers_in_the_file(tmp_path):
 def test_load_sweep_raises_input_error(tmp_path):
     with pytest.raises(InputError, match=r"parameters\.us_backstop\[0\]"):
         load_sweep(write(tmp_path, "[parameters]\nus_backstop = [-1, 0.5]\n"))
+
+
+def test_from_scenario_samples_every_ranged_parameter(tmp_path):
+    from model.scenario import load_scenario
+    from tests.conftest import DEFAULT_SCENARIO
+
+    path = tmp_path / "s.toml"
+    path.write_text(f'scenario = "{DEFAULT_SCENARIO}"\nfrom_scenario = true\n'
+                    '[parameters]\nbandwagon = [5.0]\n[design]\nmethod = "lhs"\nsamples = 4\n')
+    sweep = load_sweep(path)
+    ranges = load_scenario(DEFAULT_SCENARIO).parameter_ranges
+    keys = {p.key: p for p in sweep.params}
+    assert set(keys) == set(ranges)
+    assert keys["bandwagon"].values == (5.0,)  # the file's own value wins
+    turns = keys["turns_per_meeting"]
+    assert (turns.low, turns.high, turns.kind) == (1.0, 6.0, "int")
+    table = sweep.design.table
+    assert table["turns_per_meeting"].between(1, 6).all()

@@ -110,6 +110,12 @@ def test_map_has_every_actor_coloured_by_bloc(model):
     assert svg.count('class="viz-ring ') == pledged
     committed = [a for a in model.states.values() if a.committed]
     assert ("viz-hull" in svg) == (len(committed) >= 2)
+    stances = dict(re.findall(r'data-code="(\w+)" data-bloc="\w+" data-stance="(\w+)"', svg))
+    assert stances == {a.code: a.stance for a in model.states.values()}
+    from viz.style import STANCE_COLOURS, STANCE_LABELS
+
+    for stance, label in STANCE_LABELS.items():  # a legend a class can read
+        assert label in svg and STANCE_COLOURS[stance] in svg
 
 
 def test_map_projection_keeps_europe_and_marks_far_capitals():
@@ -124,7 +130,7 @@ def test_chart_specs_are_filled_with_the_rounds(model):
     run(model, 4)
     tables = tables_of(model)
     rec = coalition_records(tables.rounds)
-    assert len(rec) == 2 * 5 and {r["round"] for r in rec} == set(range(5))
+    assert len(rec) == 3 * 5 and {r["round"] for r in rec} == set(range(5))
     spec = with_data(coalition_spec(model.total_rounds), coalition=rec, whatif=[])
     assert spec["datasets"]["coalition"] is rec
     assert "datasets" not in coalition_spec(model.total_rounds)  # the cached spec is untouched
@@ -211,11 +217,11 @@ def chart_data(rc, name: str) -> list:
 def test_page_steps_injects_and_resets():
     _, rc = render_page()
     assert round_of(rc) == 0
-    assert len(chart_data(rc, "coalition")) == 2
+    assert len(chart_data(rc, "coalition")) == 3  # three series: now, willing, outside only
     for _ in range(3):
         click(rc, "Step")
     assert round_of(rc) == 3
-    assert len(chart_data(rc, "coalition")) == 2 * 4
+    assert len(chart_data(rc, "coalition")) == 3 * 4
     assert 'data-round="3"' in html_of(rc, "viz-map")
     assert html_of(rc, "viz-log").count("viz-log-latest") == 1
     assert "Round 3 · " in html_of(rc, "viz-log")
@@ -231,9 +237,9 @@ def test_page_steps_injects_and_resets():
 
 def test_sliders_apply_on_reset():
     _, rc = render_page()
-    slider = rc.find(v.Slider, label="US backstop (start)").widget
+    slider = rc.find(v.Slider, label="US backstop what-if (left end: as announced)").widget
     slider.v_model = 0.9
-    assert "US backstop <b>0.50</b>" in html_of(rc, "viz-header")  # not before Reset
+    assert "US backstop <b>0.25</b>" in html_of(rc, "viz-header")  # not before Reset
     click(rc, "Reset")
     assert "US backstop <b>0.90</b>" in html_of(rc, "viz-header")
 

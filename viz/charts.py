@@ -22,12 +22,13 @@ import altair as alt
 import pandas as pd
 import solara
 
-from viz.style import BLOC_COLOURS, BLOC_LABELS, TYPE_COLOURS, TYPE_ORDER
+from viz.style import BLOC_COLOURS, BLOC_LABELS, STANCE_COLOURS, TYPE_COLOURS, TYPE_ORDER
 from viz.vega import QuickVegaLite
 
 HEIGHT = 190
-COALITION_SERIES = {"contributors": "contributors (any pledge)",
-                    "ground_states": "ground troops in Ukraine"}
+COALITION_SERIES = {"deploy_now": "troops in Ukraine now",
+                    "willing_troops": "troops now or after a ceasefire",
+                    "outside_only": "help from outside only"}
 
 
 def _round_axis(total_rounds: int) -> alt.X:
@@ -44,13 +45,16 @@ def _whatif_rules() -> alt.Chart:
 
 @lru_cache(maxsize=32)
 def coalition_spec(total_rounds: int) -> dict:
-    """Contributors and ground-troop states per round (data set ``coalition``)."""
+    """States per stance per round: troops now, willing troops (now or after a ceasefire),
+    help from outside only (data set ``coalition``)."""
     lines = alt.Chart(alt.NamedData("coalition")).mark_line(point=True).encode(
         x=_round_axis(total_rounds),
         y=alt.Y("states:Q", title="states", scale=alt.Scale(domainMin=0)),
         color=alt.Color("measure:N", title=None,
                         scale=alt.Scale(domain=list(COALITION_SERIES.values()),
-                                        range=["#3e4c59", BLOC_COLOURS["committed"]]),
+                                        range=[STANCE_COLOURS["deploy_now"],
+                                               STANCE_COLOURS["deploy_after_ceasefire"],
+                                               STANCE_COLOURS["outside_only"]]),
                         legend=alt.Legend(orient="top")),
         tooltip=["round:Q", "venue:N", "date:N", "measure:N", "states:Q"],
     )

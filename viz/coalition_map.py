@@ -21,7 +21,8 @@ import solara
 
 from viz.style import (
     BLOC_COLOURS,
-    BLOC_LABELS,
+    STANCE_COLOURS,
+    STANCE_LABELS,
     THREAT_COLOUR,
     TYPE_COLOURS,
     TYPE_ORDER,
@@ -113,9 +114,15 @@ def _nodes(model) -> list[dict]:
 
 
 def _tooltip(agent, model) -> str:
-    lines = [f"{agent.name} ({agent.code}): {BLOC_LABELS.get(agent.bloc, agent.bloc)}",
-             f"position {agent.position:.0f} on {model.scale[0]:.0f}–{model.scale[1]:.0f}",
+    lines = [f"{agent.name} ({agent.code}): {STANCE_LABELS.get(agent.stance, agent.stance)}",
+             f"presence {agent.presence:.0f}, guarantee {agent.guarantee:.0f} "
+             f"(scales {model.scale[0]:.0f}–{model.scale[1]:.0f})",
              f"capability {agent.capability:g}"]
+    if agent.blocked_by:
+        lines.append(f"blocked: {agent.blocked_by.replace('_', ' ')} (Russia's veto)")
+    if agent.intended:
+        lines.append("declared for after a ceasefire: " + ", ".join(
+            f"{k} {fmt_int(v)}" for k, v in sorted(agent.intended.items())))
     if agent.pledges:
         lines.append("pledges: " + ", ".join(
             f"{k} {fmt_int(v)}" for k, v in sorted(agent.pledges.items())))
@@ -192,10 +199,11 @@ def map_svg(model) -> str:
     # nodes, largest first so that small states stay visible on top
     for n in sorted(nodes, key=lambda n: -n["r"]):
         a, x, y, r = n["agent"], n["x"], n["y"], n["r"]
-        fill = BLOC_COLOURS.get(a.bloc, "#999")
+        fill = STANCE_COLOURS.get(a.stance, "#999")
         stroke = "#0057b7" if a.kind == "host" else "#3e4c59"
         dash = ' stroke-dasharray="3,2"' if n["outside"] else ""
-        out.append(f'<g class="viz-node" data-code="{a.code}" data-bloc="{a.bloc}">'
+        out.append(f'<g class="viz-node" data-code="{a.code}" data-bloc="{a.bloc}" '
+                   f'data-stance="{a.stance}">'
                    f'<title>{escape(_tooltip(a, model))}</title>')
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{r:.1f}" fill="{fill}" '
                    f'fill-opacity="0.9" stroke="{stroke}" stroke-width="1.5"{dash}/>')
@@ -233,11 +241,11 @@ def _legend() -> str:
     y0 = HEIGHT + 14
     parts = ['<g class="viz-legend" font-size="11" fill="#1f2933">']
     x = PAD
-    for bloc in ("committed", "conditional", "support", "opposed", "host"):
-        parts.append(f'<circle cx="{x + 6}" cy="{y0}" r="6" fill="{BLOC_COLOURS[bloc]}" '
+    for stance, label in STANCE_LABELS.items():
+        parts.append(f'<circle cx="{x + 6}" cy="{y0}" r="6" fill="{STANCE_COLOURS[stance]}" '
                      'stroke="#3e4c59"/>'
-                     f'<text x="{x + 16}" y="{y0 + 4}">{escape(BLOC_LABELS[bloc])}</text>')
-        x += 26 + 6.3 * len(BLOC_LABELS[bloc])
+                     f'<text x="{x + 16}" y="{y0 + 4}">{escape(label)}</text>')
+        x += 26 + 6.0 * len(label)
     y1 = y0 + 22
     parts.append(f'<text x="{PAD}" y="{y1 + 4}">Ring, clockwise from the top:</text>')
     x = PAD + 170

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import solara
 
-from viz.style import BLOC_LABELS, TYPE_ORDER, fmt_int
+from viz.style import BLOC_LABELS, STANCE_LABELS, TYPE_ORDER, fmt_int
 
 HEADERS = [
     {"text": "State", "value": "state"},
+    {"text": "Stance", "value": "stance"},
     {"text": "Bloc", "value": "bloc"},
     {"text": "Position", "value": "position", "align": "end"},
     {"text": "Conditions (✓ met, ✗ not yet)", "value": "conditions", "sortable": False},
@@ -46,12 +47,16 @@ def table_rows(model) -> list[dict]:
     for agent in model.states.values():
         required = required_conditions(agent) if agent.kind == "state" else []
         unmet = set(agent.unmet_conditions()) if required else set()
-        marks = [("✗ " if r in unmet else "✓ ") + r.removeprefix("a ") for r in required]
+        unmet_words = {u.split(" (")[0] for u in unmet}
+        marks = [("✗ " if r in unmet_words else "✓ ") + r.removeprefix("a ")
+                 for r in required]
         pledges = [(k, agent.pledges[k]) for k in TYPE_ORDER if agent.pledges.get(k, 0) > 0]
+        unmet = {u.split(" (")[0] for u in unmet}
         rows.append({
             "code": agent.code,
             "state": agent.name,
             "bloc": BLOC_LABELS.get(agent.bloc, agent.bloc),
+            "stance": STANCE_LABELS.get(agent.stance, agent.stance),
             "position": round(agent.position, 1),
             "conditions": " · ".join(marks) if marks else "—",
             "met": f"{len(required) - len(unmet)}/{len(required)}" if required else "—",

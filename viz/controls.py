@@ -48,8 +48,9 @@ def settings_line(model) -> str:
     p = model.params
     cf = f"round {p.ceasefire_round}" if p.ceasefire_round else "none"
     seed = getattr(model, "seed_value", None)
+    backstop = "as announced" if p.us_backstop is None else f"fixed at {p.us_backstop:.2f}"
     return (f"This run: {getattr(model, 'scenario_name', model.scenario_config.name)} · "
-            f"mechanism {p.mechanism} · seed {seed} · US backstop at start {p.us_backstop:.2f}"
+            f"mechanism {p.mechanism} · seed {seed} · US backstop {backstop}"
             f" · threat credibility {p.russia_threat_credibility:.2f} · bandwagon "
             f"{p.bandwagon:g} · ceasefire lever {cf}")
 

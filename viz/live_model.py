@@ -121,6 +121,8 @@ class LiveModel(NegotiationModel):
             self.input_problems.append(f"{exc}; the default scenario is shown.")
             key = default_scenario_key()
             scenario = load_named(key)
+        if us_backstop is not None and us_backstop < 0:
+            us_backstop = None  # the slider's "as announced" end
         levers = {
             "mechanism": mechanism,
             "us_backstop": us_backstop,
@@ -166,11 +168,11 @@ def model_params(scenario_key: str | None = None) -> dict:
         "seed": {"type": "InputText", "value": "0", "label": "Seed"},
         "us_backstop": {
             "type": "SliderFloat",
-            "value": p.us_backstop,
-            "min": 0.0,
+            "value": -0.05 if p.us_backstop is None else p.us_backstop,
+            "min": -0.05,
             "max": 1.0,
             "step": 0.05,
-            "label": "US backstop (start)",
+            "label": "US backstop what-if (left end: as announced)",
         },
         "russia_threat_credibility": {
             "type": "SliderFloat",

@@ -19,6 +19,25 @@ BLOC_LABELS = {
     "host": "host (Ukraine)",
 }
 
+#: Stance of a state in a round (see ``agents.state``) → fill colour and legend label.
+STANCE_COLOURS = {
+    "deploy_now": "#1a9850",
+    "deploy_after_ceasefire": "#91cf60",
+    "outside_only": "#74add1",
+    "none": "#cfd6de",
+    "opposed": "#d73027",
+    "host": "#ffd500",
+}
+
+STANCE_LABELS = {
+    "deploy_now": "troops in Ukraine now",
+    "deploy_after_ceasefire": "troops after a ceasefire",
+    "outside_only": "helps from outside only",
+    "none": "nothing",
+    "opposed": "opposed",
+    "host": "Ukraine",
+}
+
 #: Contribution types in the order of their sectors on a node's ring (clockwise from 12).
 TYPE_ORDER = ("ground", "monitoring", "air", "maritime", "training", "logistics")
 

@@ -12,6 +12,9 @@ the forecast is the fixed point and does not drift with the number of rounds.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import ArrayLike
+
+from model.mechanisms.scale import issue_span
 
 
 def weighted_mean(c: np.ndarray, x: np.ndarray, s: np.ndarray) -> np.ndarray | float:
@@ -33,12 +36,16 @@ def compromise_step(
     s: np.ndarray,
     rng: np.random.Generator | None = None,
     *,
+    lo: ArrayLike,
+    hi: ArrayLike,
     rate: float = 0.5,
 ) -> np.ndarray:
     """Move every actor a share ``rate`` of the way to the weighted mean (Achen 2006).
 
-    ``rate = 1`` jumps straight to the compromise forecast.
+    ``rate = 1`` jumps straight to the compromise forecast. The rule measures no distance,
+    so the scale ``lo``/``hi`` (taken for the common signature) only has to be valid.
     """
+    issue_span(lo, hi, x)
     if not 0.0 <= rate <= 1.0:
         raise ValueError(f"rate must lie in [0, 1], got {rate}")
     x = np.asarray(x, dtype=float)

@@ -6,9 +6,11 @@ Scholz, J. B., Calbert, G. J. & Smith, G. A. (2011). "Unravelling Bueno De Mesqu
 decision model." *Journal of Theoretical Politics* 23(4), 510-531.
 
 Actors ``i`` have capability ``c_i``, position ``x_i``, salience ``s_i`` in [0, 1] and a risk
-exponent ``r_i`` in [0.5, 2]. ``D`` is the issue range ``max(x) - min(x)`` and ``d_ij =
-|x_i - x_j| / D``. All utilities are reckoned from the viewpoint of one actor ``v`` with
-*its* exponent ``r_v``::
+exponent ``r_i`` in [0.5, 2]. ``D`` is the issue range and ``d_ij = |x_i - x_j| / D``:
+``eum_step`` takes D = hi - lo, the dimension's declared range, which Scholz's code keeps
+fixed at the initial range (dividing by the current spread of the actors at the table
+would make two close actors maximally distant). All utilities are reckoned from the
+viewpoint of one actor ``v`` with *its* exponent ``r_v``::
 
     U_s  = 2 - 4 (1/2 - d_ij/2)^r_v              U_f  = 2 - 4 (1/2 + d_ij/2)^r_v
     U_b  = 2 - 4 (1/2 - (|x_i - mu|/D + d_ij)/4)^r_v,  U_w the same with +
@@ -72,6 +74,8 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from model.mechanisms.scale import issue_span
+
 Array = NDArray[np.float64]
 Normaliser = Literal["scholz", "paper"]
 CompromiseRule = Literal["scholz", "smallest_move"]
@@ -113,11 +117,19 @@ def _prepare(c: ArrayLike, x: ArrayLike, s: ArrayLike) -> tuple[Array, Array, Ar
 
 
 def _span(x: Array, span: float | None) -> float:
-    """Issue range D; 1 when all positions coincide (every distance is then 0 anyway)."""
-    d = float(x.max() - x.min()) if span is None else float(span)
-    if d < 0:
-        raise ValueError(f"span must be non-negative, got {span}")
-    return d if d > 0 else 1.0
+    """Issue range D; 1 when all positions coincide (every distance is then 0 anyway).
+
+    A given ``span`` must cover the positions' spread, else distances would exceed 1.
+    """
+    spread = float(x.max() - x.min()) if x.size else 0.0
+    if span is None:
+        return spread if spread > 0 else 1.0
+    d = float(span)
+    if not d > 0:
+        raise ValueError(f"span must be positive, got {span}")
+    if spread > d * (1 + 1e-9):
+        raise ValueError(f"positions spread over {spread:g}, wider than the span {d:g}")
+    return d
 
 
 # ---------------------------------------------------------------------------------------
@@ -271,8 +283,11 @@ def _median_1d(c: Array, x: Array, s: Array) -> float:
     return float(u[np.argmax(wins)])  # first maximum = lowest position on ties
 
 
-def _per_column(fn, c: Array, x: Array, s: Array, squeeze: bool):
-    out = np.stack([fn(c, x[:, k], s[:, k]) for k in range(x.shape[1])], axis=-1)
+def _per_column(fn, c: Array, x: Array, s: Array, squeeze: bool, span=None):
+    """``fn(c, x_k, s_k, span_k)`` for every column k; ``span`` None, a scalar or (d,)."""
+    spans = [None] * x.shape[1] if span is None else np.broadcast_to(
+        np.asarray(span, dtype=float), (x.shape[1],)).tolist()
+    out = np.stack([fn(c, x[:, k], s[:, k], spans[k]) for k in range(x.shape[1])], axis=-1)
     return out[..., 0] if squeeze else out
 
 
@@ -288,7 +303,7 @@ def risk_exponents(
     *,
     q: float = 1.0,
     t: float = 1.0,
-    span: float | None = None,
+    span: float | ArrayLike | None = None,
     normaliser: Normaliser = "scholz",
 ) -> Array:
     """Risk exponents r_i in [0.5, 2] from the danger each actor faces under r = 1.
@@ -298,11 +313,12 @@ def risk_exponents(
     """
     c1, x2, s2 = _prepare(c, x, s)
     return _per_column(
-        lambda cc, xx, ss: _risk_1d(cc, xx, ss, q, t, span, normaliser),
+        lambda cc, xx, ss, sp: _risk_1d(cc, xx, ss, q, t, sp, normaliser),
         c1,
         x2,
         s2,
         np.ndim(x) == 1,
+        span,
     )
 
 
@@ -314,7 +330,7 @@ def expected_utilities(
     *,
     q: float = 1.0,
     t: float = 1.0,
-    span: float | None = None,
+    span: float | ArrayLike | None = None,
     normaliser: Normaliser = "scholz",
 ) -> Array:
     """``E[i, j] = E^i(U_ij)``: i's expected utility of challenging j, with i's exponent r_i.
@@ -328,8 +344,10 @@ def expected_utilities(
         r2 = np.repeat(r2[:, None], x2.shape[1], axis=1)
     if r2.shape != x2.shape:
         raise ValueError(f"r must have the shape of the positions, got {r2.shape}")
+    spans = [None] * x2.shape[1] if span is None else np.broadcast_to(
+        np.asarray(span, dtype=float), (x2.shape[1],)).tolist()
     cols = [
-        _eu_matrix(c1, x2[:, k], s2[:, k], r2[:, k], q, t, span, normaliser)
+        _eu_matrix(c1, x2[:, k], s2[:, k], r2[:, k], q, t, spans[k], normaliser)
         for k in range(x2.shape[1])
     ]
     out = np.stack(cols, axis=-1)
@@ -343,36 +361,59 @@ def eum_round(
     *,
     q: float = 1.0,
     t: float = 1.0,
-    span: float | None = None,
+    span: float | ArrayLike | None = None,
     normaliser: Normaliser = "scholz",
     compromise_rule: CompromiseRule = "scholz",
     capitulation: bool = True,
 ) -> Array:
     """One simultaneous EUM round (Bueno de Mesquita 1994; Scholz et al. 2011): new positions.
 
-    ``span`` fixes the issue range D (default: the current max(x) - min(x); the replication
-    of Scholz's code keeps the initial range). ``normaliser``, ``compromise_rule`` and
-    ``capitulation`` select the variants discussed in the module docstring; the defaults
-    reproduce the published EC example. Inputs are not modified. (n, d) positions: columns
-    are independent issues.
+    ``span`` fixes the issue range D (a scalar, or (d,) for (n, d) positions). The default,
+    the current max(x) - min(x), is right only for a table's first round: Scholz's code
+    keeps the initial range, and :func:`eum_step` passes the declared ``hi - lo``.
+    ``normaliser``, ``compromise_rule`` and ``capitulation`` select the variants discussed
+    in the module docstring; the defaults reproduce the published EC example. Inputs are
+    not modified. (n, d) positions: columns are independent issues.
     """
     c1, x2, s2 = _prepare(c, x, s)
     return _per_column(
-        lambda cc, xx, ss: _round_1d(cc, xx, ss, q, t, span, normaliser, compromise_rule,
-                                     capitulation),
+        lambda cc, xx, ss, sp: _round_1d(cc, xx, ss, q, t, sp, normaliser, compromise_rule,
+                                         capitulation),
         c1,
         x2,
         s2,
         np.ndim(x) == 1,
+        span,
     )
 
 
 def eum_step(
-    x: ArrayLike, c: ArrayLike, s: ArrayLike, rng: np.random.Generator | None = None
+    x: ArrayLike,
+    c: ArrayLike,
+    s: ArrayLike,
+    rng: np.random.Generator | None = None,
+    *,
+    lo: ArrayLike,
+    hi: ArrayLike,
+    q: float = 1.0,
+    t: float = 1.0,
+    normaliser: Normaliser = "scholz",
+    compromise_rule: CompromiseRule = "scholz",
+    capitulation: bool = True,
 ) -> Array:
-    """``eum_round(c, x, s)`` in the common ``step(x, c, s, rng)`` signature; rng is unused."""
-    del rng  # the EUM is deterministic
-    return eum_round(c, x, s)
+    """One EUM round on the issue's declared scale: ``eum_round(..., span=hi - lo)``.
+
+    The common ``step(x, c, s, rng, *, lo, hi)`` signature; ``rng`` is unused (the EUM is
+    deterministic). D = hi - lo as in Bueno de Mesquita (1994) and Scholz et al. (2011),
+    whose code keeps D at the initial range: the result for the actors at the table does
+    not depend on how close they already are, nor on who is absent. ``lo``/``hi`` are
+    scalars or, for (n, d) positions, per-dimension (d,) arrays.
+    """
+    del rng
+    span = issue_span(lo, hi, x)
+    return eum_round(c, x, s, q=q, t=t, span=span if np.ndim(x) == 2 else float(span[0]),
+                     normaliser=normaliser, compromise_rule=compromise_rule,
+                     capitulation=capitulation)
 
 
 def condorcet_median(c: ArrayLike, x: ArrayLike, s: ArrayLike) -> float | Array:

@@ -7,6 +7,8 @@ distributed sweep recomputes exactly the same plan.
 
 - a list is a set of grid values (``mechanism = ["eum", "compromise"]``), a scalar a fixed
   value, a table ``{ low = 0.0, high = 1.0 }`` a range;
+- ``from_scenario = true`` adds every parameter the scenario gives a ``range`` (those the
+  file itself lists keep the file's values);
 - ``design.method = "grid"``: ranges are cut into ``levels`` evenly spaced values and
   every combination is run; ``lhs``, ``sobol``, ``morris``: ranges are sampled (SALib) and the
   sample is crossed with every combination of the list values;
@@ -75,6 +77,7 @@ class SweepFile(_Strict):
     replications: Annotated[int, Field(ge=1)] = 1
     common_random_numbers: bool | None = None
     rounds: Annotated[int, Field(ge=0)] | None = None
+    from_scenario: bool = False
     parameters: dict[str, Any] = Field(default_factory=dict)
     design: DesignSpec = Field(default_factory=DesignSpec)
     output: OutputSpec = Field(default_factory=OutputSpec)
@@ -356,6 +359,11 @@ def load_sweep(path: str | Path) -> Sweep:
             raise InputError(f"{path}: parameters.{key}: given twice (also as {seen[norm]})")
         seen[norm] = key
         params.append(_parse_param(path, scenario, norm, value))
+    if spec.from_scenario:  # every ranged parameter of the scenario, unless given here
+        for key, (lo, hi) in scenario.parameter_ranges.items():
+            if key in seen or not lo < hi:
+                continue
+            params.append(_parse_param(path, scenario, key, {"low": lo, "high": hi}))
     _check_design(str(path), spec.design, params)
     return Sweep(path=path, spec=spec, params=params, scenario_path=scenario_path,
                  scenario_text=text, scenario=scenario, file_hash=file_hash(path),

@@ -24,12 +24,13 @@ from collections.abc import Callable
 from html import escape
 from urllib.parse import parse_qs
 
+import numpy as np
 import solara
 from solara.server import kernel_context
 
 from agents.red_lines import RedLine
 from viz.classroom import hub as hubmod
-from viz.classroom.play import DIMENSIONS, models_by_round
+from viz.classroom.play import DIMENSIONS, current_position, models_by_round
 from viz.classroom.session import (
     MAX_DELEGATION,
     ClassError,
@@ -40,7 +41,7 @@ from viz.classroom.session import (
 from viz.coalition_map import map_svg
 from viz.coalition_table import required_conditions
 from viz.event_log import log_blocks
-from viz.style import BLOC_COLOURS, BLOC_LABELS
+from viz.style import STANCE_COLOURS, STANCE_LABELS
 
 log = logging.getLogger("negotiate.class")
 
@@ -146,16 +147,22 @@ def _round_title(session: ClassSession, number: int) -> str:
     return f"Round {number}: {spec.name} — {spec.venue}, {spec.date.isoformat()}"
 
 
+#: The projector's counts: (label, stances counted, colour).
+COUNTS = (("troops now", ("deploy_now",), STANCE_COLOURS["deploy_now"]),
+          ("after a ceasefire", ("deploy_after_ceasefire",),
+           STANCE_COLOURS["deploy_after_ceasefire"]),
+          ("outside only", ("outside_only",), STANCE_COLOURS["outside_only"]),
+          ("none", ("none", "opposed"), "#7b8794"))
+
+
 def counts(model) -> dict[str, int]:
-    """Willing (ground troops), conditional, outside only, none: the projector's counts."""
-    blocs = [a.bloc for a in model.states.values() if a.kind == "state"]
-    return {"willing": blocs.count("committed"), "conditional": blocs.count("conditional"),
-            "outside only": blocs.count("support"), "none": blocs.count("opposed")}
+    """States willing now, willing after a ceasefire, outside only, none (host left out)."""
+    stances = [a.stance for a in model.states.values() if a.kind != "host"]
+    return {label: sum(s in kinds for s in stances) for label, kinds, _ in COUNTS}
 
 
 def _counts_html(model) -> str:
-    colours = {"willing": BLOC_COLOURS["committed"], "conditional": BLOC_COLOURS["conditional"],
-               "outside only": BLOC_COLOURS["support"], "none": BLOC_COLOURS["opposed"]}
+    colours = {label: colour for label, _, colour in COUNTS}
     return "".join(
         f'<span class="cls-chip cls-count" data-what="{k}" style="background:{colours[k]}">'
         f'{escape(k)} <b>{n}</b></span>' for k, n in counts(model).items())
@@ -282,14 +289,16 @@ def brief_html(session: ClassSession, state: str) -> str:
         conds = required_conditions(agent)
         unmet = set(agent.unmet_conditions())
         lines = [RedLine(r.kind).describe() for r in agent.red_lines]
-        bloc = BLOC_LABELS.get(agent.bloc, agent.bloc)
-        pos = agent.position
+        stance = STANCE_LABELS.get(agent.stance, agent.stance)
+        now = current_position(session.model, state)
+        scales = {d.key: d for d in session.model.dims}
         caps = ", ".join(f"{k} {v:,.0f}" for k, v in agent.capacity.items() if v > 0)
     cond_html = "".join(f"<li>{'✗' if c in unmet else '✓'} {escape(c)}</li>" for c in conds)
+    dims = "".join(
+        f"<li>{escape(scales[k].label)}: <b>{v:.0f}</b> on {scales[k].min:.0f}–"
+        f"{scales[k].max:.0f} ({escape(_scale_words(scales[k]))})</li>" for k, v in now.items())
     return (f"<div class='cls-brief'><h3>Your brief</h3>"
-          f"<p>Stance now: <b>{escape(bloc)}</b>, position {pos:.0f} on 0–100 "
-          f"(0 no presence, 20 support from outside, 60 a reassurance force, 100 combat "
-          f"troops now).</p>"
+          f"<p>Stance now: <b>{escape(stance)}</b>.</p><ul>{dims}</ul>"
           f"<p>Your conditions for deploying (✓ met now, ✗ not yet):</p>"
           f"<ul>{cond_html or '<li>none</li>'}</ul>"
           f"<p>Red lines: {escape('; '.join(lines) or 'none')}.</p>"
@@ -383,13 +392,21 @@ def ChoiceForm(session: ClassSession, browser: str, state: str, closed: bool,
     _message(message)
 
 
+def _scale_words(dim) -> str:
+    """The labelled points of a scale, e.g. ``0 none · 50 a reassurance force …``."""
+    return " · ".join(f"{k} {v}" for k, v in sorted(dim.scale.items(), key=lambda kv:
+                                                      float(kv[0])))
+
+
 def others_html(session: ClassSession, state: str, view: SessionView) -> str:
     """What every other state stated last round, its pledges, and who played it."""
     with session._lock:
         model = session.model
         if len(model.actor_record) < 2:
             return "<p>Round 1: nobody has spoken yet.</p>"
-        now, before = model.actor_record[-1][0], model.actor_record[-2][0]
+        now = np.asarray(model.actor_record[-1][0], dtype=float).reshape(len(model.codes), -1)
+        before = np.asarray(model.actor_record[-2][0], dtype=float).reshape(now.shape)
+        keys = list(model.keys)
         rows = []
         seated = view.seated_states
         for agent in model.states.values():
@@ -398,11 +415,14 @@ def others_html(session: ClassSession, state: str, view: SessionView) -> str:
             i = agent.index
             who = escape(seated[agent.code]) if agent.code in seated else "model"
             pl = ", ".join(sorted(agent.pledges)) or "—"
-            rows.append(f"<tr><td>{escape(agent.name)}</td><td>{now[i]:.0f} "
-                        f"({now[i] - before[i]:+.0f})</td><td>{escape(pl)}</td>"
-                        f"<td>{who}</td></tr>")
+            cells = "".join(f"<td>{now[i, j]:.0f} ({now[i, j] - before[i, j]:+.0f})</td>"
+                            for j in range(len(keys)))
+            rows.append(f"<tr><td>{escape(agent.name)}</td>"
+                        f"<td>{escape(STANCE_LABELS.get(agent.stance, ''))}</td>{cells}"
+                        f"<td>{escape(pl)}</td><td>{who}</td></tr>")
+    heads = "".join(f"<th>{escape(k.capitalize())} (change)</th>" for k in keys)
     return ("<h3>What the others said last round</h3><table class='cls-table cls-others'>"
-            "<tr><th>State</th><th>Position (change)</th><th>Pledges</th><th>Played by</th>"
+            f"<tr><th>State</th><th>Stance</th>{heads}<th>Pledges</th><th>Played by</th>"
             "</tr>" + "".join(rows) + "</table>")
 
 
@@ -736,18 +756,18 @@ def _side_by_side(ours, alone, players: dict[str, str]) -> str:
         if a.kind == "opposer":
             continue
         pa, pb = ", ".join(sorted(a.pledges)) or "—", ", ".join(sorted(b.pledges)) or "—"
-        differs = abs(a.position - b.position) >= 0.5 or pa != pb or a.bloc != b.bloc
+        differs = abs(a.position - b.position) >= 0.5 or pa != pb or a.stance != b.stance
         cls = " class='cls-diff'" if differs else ""
         who = escape(players.get(code, "model"))
         rows.append(f"<tr{cls} data-state='{code}' data-differs='{int(differs)}'>"
                     f"<td>{escape(a.name)}</td><td>{who}</td>"
-                    f"<td>{a.position:.0f}</td><td>{escape(BLOC_LABELS.get(a.bloc, a.bloc))}</td>"
+                    f"<td>{a.position:.0f}</td><td>{escape(STANCE_LABELS.get(a.stance, ''))}</td>"
                     f"<td>{escape(pa)}</td><td>{b.position:.0f}</td>"
-                    f"<td>{escape(BLOC_LABELS.get(b.bloc, b.bloc))}</td><td>{escape(pb)}</td>"
+                    f"<td>{escape(STANCE_LABELS.get(b.stance, ''))}</td><td>{escape(pb)}</td>"
                     "</tr>")
     return ("<table class='cls-table cls-compare'><tr><th>State</th><th>Played by</th>"
-            "<th>Class: position</th><th>bloc</th><th>pledges</th><th>Model alone: "
-            "position</th><th>bloc</th><th>pledges</th></tr>" + "".join(rows) + "</table>")
+            "<th>Class: presence</th><th>stance</th><th>pledges</th><th>Model alone: "
+            "presence</th><th>stance</th><th>pledges</th></tr>" + "".join(rows) + "</table>")
 
 
 @solara.component

@@ -7,97 +7,73 @@ red lines). This is the human-in-the-loop use of an agent-based model as in part
 modelling and HubNet (Wilensky & Stroup 1999): a human replaces an agent's decision rule,
 the rest of the world stays the model's.
 
-The model core gets the hook ``NegotiationModel.step(choices)`` with a ``StateChoice`` per
-state on the ``twod`` branch. Until the model has it, :class:`ClassModel` provides the same
-interface on the one-dimensional model (``guarantee`` is recorded but has no dimension to act
-on). :func:`replay` rebuilds a class session's run from the scenario, the seed and the
-students' choices, round by round.
+The hook and :class:`~agents.state.StateChoice` are the model's (``model/negotiation.py``);
+this module adds what a class page needs before it submits (the range a student may state
+this round, the pledges a state could offer at all), the same bounds applied up front so
+that the page can refuse a value with a message, and :func:`replay`, which rebuilds a class
+session's run from the scenario, the seed and the students' choices, round by round.
 """
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
+from agents.state import StateChoice
 from model.negotiation import NegotiationModel
 from model.run import RunTables, tables_of
 from model.scenario import Scenario
 
-try:  # the model's own hook (twod branch)
-    from model.negotiation import StateChoice  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - exercised until twod is merged
-
-    @dataclass(frozen=True)
-    class StateChoice:  # type: ignore[no-redef]
-        """What a student decides for their state in one round (same fields as the model's)."""
-
-        presence: float
-        guarantee: float
-        salience_presence: float
-        salience_guarantee: float
-        pledges: frozenset[str] = field(default_factory=frozenset)
-
-
-#: Points a stated position may move per round and dimension when the scenario sets none.
-DEFAULT_MAX_MOVE = 10.0
+__all__ = ["StateChoice", "ClassModel", "replay", "read_choices", "models_by_round"]
 
 DIMENSIONS = ("presence", "guarantee")
 
-_MODEL_HAS_HOOK = "choices" in inspect.signature(NegotiationModel.step).parameters
+#: The model that takes the students' choices (the hook is NegotiationModel's own).
+ClassModel = NegotiationModel
 
 
 def max_move(model: NegotiationModel) -> float:
-    """The largest change of a stated position in one round (scenario parameter or default)."""
-    return float(getattr(model.params, "max_move", DEFAULT_MAX_MOVE) or DEFAULT_MAX_MOVE)
+    """The largest change of a stated position in one round (``[parameters] max_move``)."""
+    return float(model.params.max_move)
 
 
 def dimension_keys(model: NegotiationModel) -> tuple[str, ...]:
-    """The issue dimensions of the scenario, by key (``presence``, maybe ``guarantee``)."""
-    return tuple(d.key for d in model.scenario_config.dimensions)
+    """The issue dimensions of the scenario, by key (``presence``, ``guarantee``)."""
+    return tuple(model.keys)
 
 
 def current_position(model: NegotiationModel, code: str) -> dict[str, float]:
-    """A state's position now, per dimension (``guarantee`` absent from a 1-D model)."""
+    """A state's stated position now, per dimension."""
     i = model.codes.index(code)
-    pos = np.asarray(model.positions[i], dtype=float).ravel()
-    keys = dimension_keys(model)
-    return {k: float(pos[j]) for j, k in enumerate(keys) if j < pos.size}
+    return {k: float(model.stated[i, j]) for j, k in enumerate(model.keys)}
 
 
 def current_salience(model: NegotiationModel, code: str) -> dict[str, float]:
     i = model.codes.index(code)
-    sal = np.asarray(model.salience[i], dtype=float).ravel()
-    keys = dimension_keys(model)
-    if sal.size == 1:
-        return {k: float(sal[0]) for k in keys}
-    return {k: float(sal[j]) for j, k in enumerate(keys) if j < sal.size}
+    return {k: float(model.saliences[i, j]) for j, k in enumerate(model.keys)}
 
 
 def position_range(model: NegotiationModel, code: str) -> dict[str, tuple[float, float]]:
     """Per dimension, the positions a student may state this round: within ``max_move`` of
-    now, on the scale, and below the state's red-line ceiling."""
+    last round, on the scale, and under the state's red-line ceiling (as the hook bounds
+    them)."""
     step = max_move(model)
-    out = {}
     i = model.codes.index(code)
-    dims = {d.key: d for d in model.scenario_config.dimensions}
-    ceilings = np.asarray(model.ceilings[i], dtype=float).ravel()
-    for j, (key, value) in enumerate(current_position(model, code).items()):
-        lo = max(dims[key].min, value - step)
-        hi = min(dims[key].max, value + step)
-        ceil = float(ceilings[min(j, ceilings.size - 1)])
-        if j == 0 or ceilings.size > 1:
-            hi = min(hi, ceil)
+    out = {}
+    for j, key in enumerate(model.keys):
+        now = float(model.stated[i, j])
+        lo = max(float(model.lo[j]), min(now - step, float(model.ceilings[i, j])))
+        hi = min(float(model.hi[j]), now + step, float(model.ceilings[i, j]))
         out[key] = (lo, max(lo, hi))
     return out
 
 
 def allowed_pledges(model: NegotiationModel, code: str) -> list[str]:
     """Kinds of pledge a state could offer at all: it has capacity and no red line forbids
-    them (whether its threshold and conditions let it pledge is decided by its rules)."""
+    them (whether its thresholds and conditions let it pledge is decided by its rules)."""
     agent = model.states[code]
     if agent.kind != "state":
         return []
@@ -124,49 +100,6 @@ def bounded(model: NegotiationModel, code: str, choice: StateChoice) -> StateCho
         salience_guarantee=float(np.clip(choice.salience_guarantee, 0.0, 1.0)),
         pledges=frozenset(p for p in choice.pledges if p in allowed),
     )
-
-
-class ClassModel(NegotiationModel):
-    """``NegotiationModel`` whose ``step`` takes the students' choices for this round."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        self._choices: dict[str, StateChoice] = {}
-        super().__init__(*args, **kwargs)
-
-    def step(self, choices: Mapping[str, StateChoice] | None = None) -> None:  # type: ignore[override]
-        choices = {c: bounded(self, c, ch) for c, ch in (choices or {}).items()
-                   if c in self.states}
-        if _MODEL_HAS_HOOK:  # pragma: no cover - once twod is merged
-            super().step(choices=choices)
-            return
-        self._choices = choices
-        originals = {}
-        for code, choice in choices.items():
-            agent = self.states[code]
-            originals[code] = agent.decide_pledges
-
-            def offered(agent=agent, kinds=choice.pledges):
-                decided = type(agent).decide_pledges(agent)
-                return {k: v for k, v in decided.items() if k in kinds}
-
-            agent.decide_pledges = offered  # this round only
-        try:
-            super().step()
-        finally:
-            for code in originals:
-                del self.states[code].decide_pledges
-            self._choices = {}
-
-    def _move_positions(self, spec) -> None:  # adapter for the 1-D model
-        before = self.positions.copy()
-        for code, choice in self._choices.items():  # the mechanism sees the stated positions
-            i = self.codes.index(code)
-            before[i] = choice.presence
-            self.salience[i] = choice.salience_presence
-        self.positions = before
-        super()._move_positions(spec)
-        for code, choice in self._choices.items():  # and does not move them this round
-            self.positions[self.codes.index(code)] = choice.presence
 
 
 @dataclass
