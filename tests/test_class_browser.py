@@ -90,17 +90,22 @@ class Person:
 
 
 def _submit(student: Person, number: int, presence: str | None = None,
-            pledges: tuple[str, ...] = ()):
+            pledge: bool = False) -> str | None:
+    """Submit this round's move; ``pledge``: offer the first kind in the list (returned)."""
     student.wait(f".cls-round[data-round='{number}']")
     if presence is not None:
         student.page.locator(".cls-input-presence input").fill(presence)
-    if pledges:
+    offered = None
+    if pledge:
         student.page.locator(".cls-pledges").click()
-        for kind in pledges:
-            student.page.locator(".v-menu__content .v-list-item", has_text=kind).click()
+        item = student.page.locator(".v-menu__content .v-list-item").first
+        offered = item.inner_text().strip()
+        item.click()
         student.page.keyboard.press("Escape")
     student.page.locator(".cls-submit").click()
-    student.wait(".cls-ok:has-text('Submitted')")
+    found = student.wait(".cls-ok:has-text('Submitted'), .cls-message")
+    assert "Submitted" in found.inner_text(), found.inner_text()
+    return offered
 
 
 def test_a_class_plays_three_rounds_and_exports(served, browser, exports, tmp_path):
@@ -144,8 +149,9 @@ def test_a_class_plays_three_rounds_and_exports(served, browser, exports, tmp_pa
     teacher.page.locator(".cls-start").click()
 
     # round 1: everyone submits; Ann moves by typing a number and offers pledges
-    start = float(ann.text(".cls-range").split("now ")[1].split(";")[0])
-    _submit(ann, 1, presence=f"{start + 5:.0f}", pledges=("logistics",))
+    # (the top of this round's range: her state's bounded move and red lines)
+    top = float(ann.text(".cls-range").split(" and ")[1].rstrip("."))
+    offered = _submit(ann, 1, presence=f"{top:.0f}", pledge=True)
     _submit(bob, 1)
     _submit(cem, 1)
     projector.wait(".cls-submitted[data-done='3']")
@@ -186,7 +192,7 @@ def test_a_class_plays_three_rounds_and_exports(served, browser, exports, tmp_pa
     choices = pd.read_csv(out / "choices.csv")
     assert len(choices) == 9 and choices["submitted"].sum() == 8
     first = choices[(choices["round"] == 1) & (choices["player"] == "Ann")].iloc[0]
-    assert first["presence"] == start + 5 and first["pledges"] == "logistics"
+    assert first["presence"] == top and first["pledges"] == offered
 
     # the export reproduces: negotiate run, same scenario and seed, plus the choices
     replayed = tmp_path / "replayed"

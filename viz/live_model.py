@@ -18,13 +18,15 @@ from pathlib import Path
 
 from model.cli import DEFAULT_SCENARIO, ROOT
 from model.errors import InputError
+from model.mechanisms import MECHANISMS as _MODEL_MECHANISMS
 from model.negotiation import NegotiationModel
 from model.scenario import Parameters, Scenario, load_scenario, with_overrides
 
 #: Set by ``negotiate viz SCENARIO``: a scenario file to offer (and open) first.
 SCENARIO_ENV = "NEGOTIATE_VIZ_SCENARIO"
 
-MECHANISMS = ("eum", "compromise", "hk", "deffuant")
+#: The mechanism menu: every mechanism the model has (the default, smp, included).
+MECHANISMS = tuple(_MODEL_MECHANISMS)
 
 
 def scenario_files() -> dict[str, Path]:

@@ -18,6 +18,7 @@ import datetime as dt
 import functools
 import io
 import logging
+import math
 import time
 import zipfile
 from collections.abc import Callable
@@ -356,8 +357,9 @@ def ChoiceForm(session: ClassSession, browser: str, state: str, closed: bool,
     parts = ["<h3>Your move this round</h3>"]
     for k in dims:
         lo, hi = brief["range"][k]
+        lo_i, hi_i = math.ceil(lo - 1e-9), math.floor(hi + 1e-9)  # whole numbers inside
         parts.append(f"<p class='cls-range'>{k.capitalize()}: now {start[k]:.0f}; this round "
-                     f"between <b>{lo:.0f}</b> and <b>{hi:.0f}</b>.</p>")
+                     f"between <b>{min(lo_i, hi_i)}</b> and <b>{max(lo_i, hi_i)}</b>.</p>")
     if brief["pledges"]:
         parts.append("<p>A pledge you offer is made only if your state's rules allow it: "
                      "its threshold, your conditions, your red lines.</p>")
