@@ -98,10 +98,9 @@ def _submit(student: Person, number: int, presence: str | None = None,
     offered = None
     if pledge:
         student.page.locator(".cls-pledges").click()
-        item = student.page.locator(".v-menu__content .v-list-item").first
-        offered = item.inner_text().strip()
-        item.click()
+        student.page.locator(".v-menu__content .v-list-item").first.click()  # toggles it
         student.page.keyboard.press("Escape")
+        offered = student.text(".cls-pledges .v-select__selections")
     student.page.locator(".cls-submit").click()
     found = student.wait(".cls-ok:has-text('Submitted'), .cls-message")
     assert "Submitted" in found.inner_text(), found.inner_text()
@@ -167,18 +166,22 @@ def test_a_class_plays_three_rounds_and_exports(served, browser, exports, tmp_pa
     cem.wait(".cls-model:has-text('The deadline has passed: the model plays')")
     expect(projector.page.locator(f".cls-sub[data-state='{states[2]}']")).to_have_attribute(
         "data-status", "waiting")
-    DOCS.mkdir(exist_ok=True)
-    ann.page.screenshot(path=str(DOCS / "class_student.png"))
     teacher.page.locator(".cls-advance").click()
     cem.wait(".cls-missed")
     assert "the model played your state" in cem.text(".cls-missed")
 
-    # round 3
+    # round 3 (a student's page as it opens, for docs/)
+    bob.wait(".cls-round[data-round='3']")
+    bob.wait(".cls-submit:not([disabled])")
+    DOCS.mkdir(exist_ok=True)
+    bob.page.evaluate("window.scrollTo(0, 0)")
+    bob.page.screenshot(path=str(DOCS / "class_student.png"))
     for s in students:
         _submit(s, 3)
     teacher.page.locator(".cls-advance").click()
     teacher.wait(".cls-phase[data-phase='finished']")
     projector.wait(".cls-proj-round[data-round='3']")
+    projector.page.evaluate("window.scrollTo(0, 0)")
     projector.page.wait_for_timeout(300)
     projector.page.screenshot(path=str(DOCS / "class_projector.png"))
 
@@ -189,10 +192,11 @@ def test_a_class_plays_three_rounds_and_exports(served, browser, exports, tmp_pa
     assert [r["missed"] for r in session["history"]] == [[], [states[2]], []]
     assert {s["name"]: s["state"] for s in session["seats"]} == dict(zip(NAMES, states,
                                                                          strict=True))
-    choices = pd.read_csv(out / "choices.csv")
+    choices = pd.read_csv(out / "choices.csv", keep_default_na=False)
     assert len(choices) == 9 and choices["submitted"].sum() == 8
     first = choices[(choices["round"] == 1) & (choices["player"] == "Ann")].iloc[0]
-    assert first["presence"] == top and first["pledges"] == offered
+    chosen = sorted(p.strip() for p in offered.split(",") if p.strip())
+    assert float(first["presence"]) == top and sorted(str(first["pledges"]).split()) == chosen
 
     # the export reproduces: negotiate run, same scenario and seed, plus the choices
     replayed = tmp_path / "replayed"
@@ -211,7 +215,7 @@ def test_a_class_plays_three_rounds_and_exports(served, browser, exports, tmp_pa
     debrief.page.locator(".cls-goto-3").click()
     debrief.wait(".cls-debrief-round[data-round='3']")
     debrief.page.wait_for_timeout(300)
-    debrief.page.screenshot(path=str(DOCS / "class_debrief.png"))
+    debrief.page.screenshot(path=str(DOCS / "class_debrief.png"), full_page=True)
 
     assert errors == []
     for person in (teacher, stranger, *students, projector, debrief):

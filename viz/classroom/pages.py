@@ -71,6 +71,7 @@ CSS = f"""
                                text-align: left; }}
 .cls-diff {{ background: #fff4e5; }}
 .cls-map .viz-node text {{ font-size: 17px; }}
+.cls-page .v-input__slider {{ margin-top: 30px; }}
 """
 
 
@@ -320,7 +321,9 @@ def ChoiceForm(session: ClassSession, browser: str, state: str, closed: bool,
         return {"round": form_key,
                 "values": {f"salience_{k}": round(brief["salience"][k], 2) for k in dims},
                 "texts": {k: f"{v:.0f}" for k, v in start.items()},
-                "pledges": [], "message": ""}
+                # submitting unchanged keeps course: last round's pledges stay offered
+                "pledges": [p for p in brief["pledges"] if p in brief["pledged"]],
+                "message": ""}
 
     form, set_form = solara.use_state(fresh())
     if form["round"] != form_key:

@@ -368,6 +368,7 @@ class ClassSession:
                 "salience": current_salience(self.model, state),
                 "range": position_range(self.model, state),
                 "pledges": allowed_pledges(self.model, state),
+                "pledged": sorted(self.model.states[state].pledges),
             }
 
     def submit(self, browser: str, values: Mapping[str, Any]) -> StateChoice:
