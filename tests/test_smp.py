@@ -291,3 +291,60 @@ def test_degenerate_inputs():
         smp_negotiate(same, c, np.full((3, 2), 0.6), lo=0, hi=100)
     with pytest.raises(ValueError, match="voting"):
         SMPOptions(voting="Plurality")
+
+
+def test_pruned_target_search_equals_the_full_search():
+    from model.mechanisms.smp import _own_view_challenges, best_targets
+
+    rng = np.random.default_rng(7)
+    n = 40
+    x, c = rng.random((n, 2)), rng.uniform(10, 200, n)
+    s = rng.uniform(0.1, 1, (n, 2))
+    s *= rng.uniform(0.75, 0.99, (n, 1)) / s.sum(axis=1, keepdims=True)
+    for options in (SMPOptions(), SMPOptions(voting="PropCbc", risk_adjust="Half")):
+        a = assess(x, x, c, s, options)
+        p_full, g_full = _own_view_challenges(a, c, s, options, prune=False)
+        target, p, gain = best_targets(a, c, s, options)
+        g = np.where(g_full > 1e-5, g_full, -np.inf)
+        np.fill_diagonal(g, -np.inf)
+        np.testing.assert_array_equal(target, np.argmax(g, axis=1))
+        rows = np.arange(n)
+        np.testing.assert_allclose(gain, g_full[rows, target], rtol=0, atol=1e-15)
+        # the broadcast search agrees with the literal transcription of probEduChlg
+        p_lit, g_lit = challenge_value(a, c, s, rows, rows, rows, target, options)
+        np.testing.assert_allclose(p, p_lit, atol=1e-13)
+        np.testing.assert_allclose(gain, g_lit, atol=1e-13)
+
+
+def test_pce_closed_forms_for_two_options():
+    from model.mechanisms.smp import PCEModel, VotingRule, VPModel, pce, vote
+
+    strength = np.array([[1e-8, 3.0], [1.0, 1e-8]])  # option 0 beats 1 with 3 : 1
+    for model in (PCEModel.CONDITIONAL, PCEModel.MARKOV_UNIFORM):
+        # MarkovUniform stops at KTAB's tolerance 1e-6 on the step, a few 1e-6 short
+        np.testing.assert_allclose(pce(strength, VPModel.LINEAR, model), [0.75, 0.25], atol=1e-5)
+    # Square: 9 : 1
+    np.testing.assert_allclose(pce(strength, VPModel.SQUARE, PCEModel.CONDITIONAL), [0.9, 0.1])
+    du = np.array([-0.5, 0.5])
+    np.testing.assert_allclose(vote(VotingRule.PROP_CBC, 2.0, du), [-0.625, 0.625])
+    np.testing.assert_allclose(vote(VotingRule.ASYM_PROSP, 3.0, du), [-1.5, 1.0])
+    np.testing.assert_allclose(vote(VotingRule.BINARY, 2.0, du), [-2.0, 2.0])
+
+
+def test_interpolation_rules_closed_forms():
+    from model.mechanisms.smp import InterVecBrgn, interpolate_bargain
+
+    xi, xj = np.array([[0.2]]), np.array([[0.8]])
+    si, sj = np.array([[0.5]]), np.array([[0.25]])
+    p, q = np.array([0.6]), np.array([0.4])
+    # S1P1: weights s p = 0.3 and 0.1 -> 0.2 + 0.6 / 4 = 0.35 (rounded to 1e-4)
+    bi, bj = interpolate_bargain(xi, si, p, xj, sj, q, InterVecBrgn.S1P1)
+    assert bi[0, 0] == pytest.approx(0.35) and bj[0, 0] == pytest.approx(0.35)
+    # S2P2: weights 0.09 and 0.01 -> 0.2 + 0.6 / 10 = 0.26
+    bi, _ = interpolate_bargain(xi, si, p, xj, sj, q, InterVecBrgn.S2P2)
+    assert bi[0, 0] == pytest.approx(0.26)
+    # S2PMax: the likelier winner (i) does not move; j moves by d s_i² / (d s_i² + (1-d) s_j²)
+    bi, bj = interpolate_bargain(xi, si, p, xj, sj, q, InterVecBrgn.S2PMAX)
+    d = 0.2 * 0.25 / (0.2 * 0.25 + 1e-6 + 0.8 * 0.0625)
+    assert bi[0, 0] == pytest.approx(0.2)
+    assert bj[0, 0] == pytest.approx(0.8 + d * (0.2 - 0.8))

@@ -237,12 +237,16 @@ def test_a_players_choice_is_bounded_and_not_moved_by_the_mechanism():
     model = NegotiationModel(rng=0, max_move=10.0)
     gb = model.states["GB"]
     before = (gb.presence, gb.guarantee)
-    choice = StateChoice(presence=100.0, guarantee=0.0, salience_presence=0.9,
+    choice = StateChoice(presence=100.0, guarantee=100.0, salience_presence=0.9,
                          salience_guarantee=0.2, pledges=frozenset({"ground", "training"}))
     model.step({"GB": choice})
-    assert gb.presence == before[0] + 10 and gb.guarantee == before[1] - 10
-    assert set(gb.pledges) <= {"training"} and "ground" not in gb.intended or \
-        gb.stance == "deploy_after_ceasefire"
+    assert gb.presence == before[0] + 10 and gb.guarantee == before[1] + 10
+    assert set(gb.pledges) | set(gb.intended) <= {"ground", "training"}
+    assert "training" in gb.pledges  # offered, and its guarantee (45) allows it
+    fr_choice = StateChoice(presence=60.0, guarantee=35.0, salience_presence=0.85,
+                            salience_guarantee=0.6, pledges=frozenset())
+    model.step({"FR": fr_choice})
+    assert model.states["FR"].pledges == {} and model.states["FR"].stance == "none"
     us_choice = StateChoice(presence=50.0, guarantee=50.0, salience_presence=0.5,
                             salience_guarantee=0.5, pledges=frozenset({"ground"}))
     model.step({"US": us_choice})
@@ -297,3 +301,13 @@ def test_default_rounds_are_meetings_of_at_least_three_with_who_attended():
         assert "RU" not in model.attendees(rnd)  # Russia never attends
     dates = {sh.note.split(" ")[0]: sh.date for r in sc.rounds for sh in r.shocks}
     assert str(dates["Merz"]) == "2025-05-06" and str(dates["US"]) == "2025-01-20"
+
+
+def test_the_us_retreat_is_a_ratchet():
+    model = NegotiationModel(rng=0)
+    retreat = []
+    while model.running:
+        model.step()
+        retreat.append(model.us_retreat)
+    assert retreat[0] == 0.0 and retreat[1] == pytest.approx(0.6)  # 0.25 -> 0.10 (E05, E07)
+    assert retreat[-1] == pytest.approx(0.6)  # the Aug 2025 offer (0.75) does not undo it

@@ -246,8 +246,9 @@ def coalitions(w: Array, u: Array, rule: VotingRule) -> Array:
 
 
 def victory_probabilities(strength: Array, model: VPModel) -> Array:
-    """``P[i, j]`` that option i beats j from coalition strengths (KTAB ``Model::vProb``)."""
-    s1, s2 = strength, strength.T
+    """``P[i, j]`` that option i beats j from coalition strengths (KTAB ``Model::vProb``);
+    over the last two axes, so a stack of strength matrices gives a stack."""
+    s1, s2 = strength, np.swapaxes(strength, -1, -2)
     if model is VPModel.BINARY:
         r = s1 / (s1 + s2)
         mid = (r * 2.1 - 1.0) / 0.1
@@ -257,36 +258,45 @@ def victory_probabilities(strength: Array, model: VPModel) -> Array:
         power = {VPModel.LINEAR: 1, VPModel.SQUARE: 2, VPModel.QUARTIC: 4, VPModel.OCTIC: 8}
         x1, x2 = s1 ** power[model], s2 ** power[model]
     p = x1 / (x1 + x2)
-    np.fill_diagonal(p, 0.5)
+    r = np.arange(p.shape[-1])
+    p[..., r, r] = 0.5
     return p
 
 
 def pce(strength: Array, victory: VPModel, model: PCEModel) -> Array:
-    """Probabilities of the options from coalition strengths (KTAB ``Model::probCE2``)."""
+    """Probabilities of the options from coalition strengths (KTAB ``Model::probCE2``).
+
+    ``strength`` is (m, m) or a stack (..., m, m); each Markov chain stops at its own
+    tolerance, as KTAB's would.
+    """
     p_win = victory_probabilities(strength, victory)
-    m = len(p_win)
+    m = p_win.shape[-1]
     if model is PCEModel.CONDITIONAL:
-        p = np.prod(p_win, axis=1)
-        return p / p.sum()
-    p = np.full(m, 1.0 / m)
+        p = np.prod(p_win, axis=-1)
+        return p / p.sum(axis=-1, keepdims=True)
     if model is PCEModel.MARKOV_INCENTIVE:
         incentive = strength * p_win + np.eye(m) * 1e-10
-        challenge = incentive / incentive.sum(axis=0, keepdims=True)
-        a = (p_win * challenge.T).sum(axis=1)
+        challenge = incentive / incentive.sum(axis=-2, keepdims=True)
+        a = (p_win * np.swapaxes(challenge, -1, -2)).sum(axis=-1)
         b = p_win * challenge
         tol = 1e-8
     elif model is PCEModel.MARKOV_UNIFORM:
-        a = p_win.sum(axis=1) / m
+        a = p_win.sum(axis=-1) / m
         b = p_win / m
         tol = 1e-6
     else:
         raise ValueError(f"unknown PCE model {model!r}")
+    a2, b2 = a.reshape(-1, m), b.reshape(-1, m, m)
+    p = np.full(a2.shape, 1.0 / m)
+    active = np.arange(len(p))
     for _ in range(100_000):
-        q = p * a + b @ p
-        change = np.max(np.abs(q - p))
-        p = 0.5 * (p + q)
-        if change <= tol:
-            return p
+        pa = p[active]
+        q = pa * a2[active] + np.einsum("kij,kj->ki", b2[active], pa)
+        change = np.max(np.abs(q - pa), axis=1)
+        p[active] = 0.5 * (pa + q)
+        active = active[change > tol]
+        if not len(active):
+            return p.reshape(a.shape)
     raise RuntimeError(f"{model.value} PCE did not converge")  # pragma: no cover
 
 
@@ -451,6 +461,11 @@ class _OwnView:
         self.n = len(c)
         # h = i's utilities U_i(i, j) for every pair: the bounds on the gain
         self.u_own = self.emat + self.ar[:, None] * self.bmat
+        # third party n in i's view: a[i, n] = U_i(n, n) - U_i(n, i) and
+        # b = U_i(n, j) - U_i(n, n) = F[j, n] + alpha R_i H[j, n]
+        self.f = self.et - self.e_diag[None, :]
+        self.h = self.bt - self.b_diag[None, :]
+        self.a = -(self.f + self.ar[:, None] * self.h)
 
     def gain_bounds(self) -> tuple[Array, Array]:
         """``gain = g0 + P g1`` with P in [0, 1]: the (n, n) matrices g0 and g1."""
@@ -471,11 +486,14 @@ class _OwnView:
         vj = vote(rule, w[j], u_ji - u_jj)
         base_ij = _MIN_CHALLENGE_COALITION + np.maximum(vi, 0) + np.maximum(vj, 0)
         base_ji = _MIN_CHALLENGE_COALITION + np.maximum(-vi, 0) + np.maximum(-vj, 0)
-        arc = ar[:, None]
-        uni = self.et[i] + arc * self.bt[i]  # U_i(n, i) over third parties n: (P, N)
-        unj = self.et[j] + arc * self.bt[j]
-        unn = self.e_diag[None, :] + arc * self.b_diag[None, :]
-        v = vote(rule, w, uni - unj)
+        # third parties n on the last axis: a = unn - uni, b = unj - unn, uni - unj = -(a + b)
+        a = self.a[i]
+        b = self.h[j]
+        b *= ar[:, None]
+        b += self.f[j]
+        v = a + b
+        np.negative(v, out=v)
+        v = vote(rule, w, v)
         pin = np.maximum(v, 0.0)
         pin += base_ij[:, None]
         np.abs(v, out=v)
@@ -483,19 +501,19 @@ class _OwnView:
         pin /= v  # Actor::vProbLittle: always the linear ratio
         if self.options.third_party is ThirdPartyCommit.SEMI_COMMIT:
             # pi (ik_j - i_jk) + (1 - pi)(j_ik - jk_i) = pi (unn - uni) + (1 - pi)(unj - unn)
-            du = 2 * unn - uni - unj
-            du *= pin
-            du += unj
-            du -= unn
-            vk = vote(rule, w, du)
+            a -= b
+            a *= pin
+            a += b
+            vk = vote(rule, w, a)
         else:  # FullCommit and NoCommit: both differences vanish
-            vk = np.zeros_like(unj)
+            vk = np.zeros_like(b)
         rows = np.arange(len(i))
         vk[rows, i] = 0.0  # the principals are not third parties
         vk[rows, j] = 0.0
-        c_ij = base_ij + np.maximum(vk, 0.0).sum(axis=1)
-        np.negative(vk, out=vk)
-        c_ji = base_ji + np.maximum(vk, 0.0, out=vk).sum(axis=1)
+        # sum of the negative votes = positive - total: the error is relative to c_ij + c_ji
+        total = vk.sum(axis=1)
+        c_ij = base_ij + np.maximum(vk, 0.0, out=vk).sum(axis=1)
+        c_ji = base_ji + (c_ij - base_ij - total)
         return c_ij / (c_ij + c_ji)
 
 
@@ -592,6 +610,34 @@ class SMPResolution:
     chosen: int  # index into bargains
 
 
+def _resolve_lists(
+    c: Array, u_sq: Array, u_bargain: Array, lists: list[list[int]], options: SMPOptions
+) -> list[Array]:
+    """PCE over each actor's bargain list (status quo first), weights c: the lists of equal
+    length are stacked and resolved together."""
+    out: list[Array] = [np.empty(0)] * len(lists)
+    by_length: dict[int, list[int]] = {}
+    for k, cols in enumerate(lists):
+        by_length.setdefault(len(cols) + 1, []).append(k)
+    n = len(c)
+    for m, actors in by_length.items():
+        step = max(1, _CHUNK // max(1, n * m * m))
+        for lo_g in range(0, len(actors), step):
+            group = actors[lo_g:lo_g + step]
+            cols = np.array([lists[k] for k in group], dtype=int).reshape(len(group), m - 1)
+            u = np.concatenate(
+                [np.broadcast_to(u_sq[None, :, None], (len(group), n, 1)),
+                 np.moveaxis(u_bargain[:, cols], 0, 1)], axis=2)  # (G, n, m)
+            v = vote(options.voting, c[None, :, None, None], u[:, :, :, None] - u[:, :, None, :])
+            strength = np.maximum(v, 0.0).sum(axis=1) + _MIN_COALITION
+            r = np.arange(m)
+            strength[:, r, r] = _MIN_COALITION
+            p = pce(strength, options.victory, options.pce)
+            for g, k in enumerate(group):
+                out[k] = p[g]
+    return out
+
+
 @dataclass(frozen=True)
 class SMPTurn:
     assessment: SMPAssessment
@@ -637,14 +683,16 @@ def smp_turn(
     received: list[list[int]] = [[] for _ in range(n)]
     for b, j in enumerate(rcvr):
         received[int(j)].append(b)
+    lists = [([by_init[k]] if k in by_init else []) + received[k] for k in range(n)]
+    probs = _resolve_lists(c, u_sq, u_bargain, lists, options)
     for k in range(n):
-        cols = ([by_init[k]] if k in by_init else []) + received[k]
-        u_im = np.column_stack([u_sq] + [u_bargain[:, b] for b in cols])
-        prob = scalar_pce(c, u_im, options)
+        cols = lists[k]
+        prob = probs[k]
         if options.transition is StateTransition.DETERMINISTIC:
             m = int(np.argmax(prob))
         else:
             m = min(int(np.searchsorted(np.cumsum(prob), rng.random())), len(prob) - 1)
+        u_im = np.column_stack([u_sq] + [u_bargain[:, b] for b in cols])
         labels = [(k, k)] + [(int(init[b]), int(rcvr[b])) for b in cols]
         resolutions.append(SMPResolution(labels, u_im, prob, m))
         if m > 0:
