@@ -158,3 +158,21 @@ def test_teacher_and_debrief_render(session):
     d = Browser("teach").render(pages.DebriefPage())
     d.wait_for("Debrief: round 3 of 3")
     assert "cls-compare" in d.text()
+
+
+def test_teacher_setup_checks_its_values(hub):
+    t = Browser("setup")
+    pages.TEACHERS.add("browser-setup")
+    t.render(pages.TeacherPage())
+    t.wait_for("New class session")
+    for field, bad, why in (("cls-seed", "-5", "0 or more"), ("cls-seed", "x", "whole numbers"),
+                            ("cls-rounds", "99", "Rounds: between 1 and"),
+                            ("cls-seconds", "2", "between 5 and 3600")):
+        t.type(field, bad)
+        t.click("cls-create")
+        t.wait_for(why)
+        t.type(field, {"cls-seed": "0", "cls-rounds": "3", "cls-seconds": "180"}[field])
+    assert hub.current is None  # nothing was created from a bad value
+    t.click("cls-create")
+    t.wait_for("Join code")
+    assert hub.current is not None and hub.current.total_rounds == 3
