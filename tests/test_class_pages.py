@@ -176,3 +176,35 @@ def test_teacher_setup_checks_its_values(hub):
     t.click("cls-create")
     t.wait_for("Join code")
     assert hub.current is not None and hub.current.total_rounds == 3
+
+
+def test_students_pick_until_the_teacher_locks(session):
+    a = Browser("pia").render(pages.StudentPage())
+    a.type("cls-join-code", session.code)
+    a.type("cls-join-name", "Pia")
+    a.click("cls-join")
+    a.wait_for("no state yet")
+    with a.ctx:
+        select = a.rc.find(v.Select, class_="cls-pick").widget
+        assert "France (FR)" in select.items and "Russia (RU)" not in select.items
+        select.v_model = "France (FR)"
+    a.wait_for('data-state="FR"')
+    b = Browser("quin").render(pages.StudentPage())
+    b.type("cls-join-code", session.code)
+    b.type("cls-join-name", "Quin")
+    b.click("cls-join")
+    b.wait_for("no state yet")
+    with b.ctx:
+        assert "France (FR)" not in b.rc.find(v.Select, class_="cls-pick").widget.items
+    session.lock()
+
+    def picker_gone():
+        with b.ctx:
+            return not b.rc.find(v.Select, class_="cls-pick").widgets
+
+    import time
+
+    end = time.monotonic() + 5
+    while not picker_gone() and time.monotonic() < end:
+        time.sleep(0.02)
+    assert picker_gone()  # no picking once the teacher has locked the seats
