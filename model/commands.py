@@ -81,6 +81,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
             import pyarrow  # noqa: F401
         except ImportError:
             raise InputError("--format parquet: needs pyarrow (pip install pyarrow)") from None
+    choices = {}
+    if args.choices:  # a class session's choices, round by round (negotiate class)
+        from viz.classroom.play import read_choices
+
+        choices = read_choices(args.choices)
     model = NegotiationModel(scenario, rng=args.seed, rounds=args.rounds,
                              overrides={**params, **overrides})
     print(f"{scenario.name}: mechanism {model.params.mechanism}, seed {args.seed}, "
@@ -104,7 +109,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print("         " + stance_line(model))
         if not model.running:
             break
-        model.step()
+        if choices:
+            model.step(choices.get(model.round + 1, {}))
+        else:
+            model.step()
     blocs = {}
     for agent in model.states.values():
         blocs.setdefault(agent.bloc, []).append(agent.code)
@@ -186,6 +194,9 @@ def _register_core(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="directory for rounds, actors, events.txt and run.json")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
     p.add_argument("--quiet", action="store_true", help="no event log on the terminal")
+    p.add_argument("--choices", metavar="FILE", help="replay a class session: the students' "
+                   "choices.csv (or session.json) from `negotiate class`; the model plays "
+                   "the rest")
     p.add_argument("--ladder", metavar="FILE", help="a TOML file whose [ceasefire] section "
                    "replaces the scenario's, or the name of a variant shipped with the model "
                    "(no_us_rung, un_force, fast_coalition)")
@@ -196,7 +207,7 @@ def _register_modules(sub: argparse._SubParsersAction) -> None:
     """Subcommands kept with their feature: each module has ``register(sub)``."""
     import importlib
 
-    for name in ("model.sweep.cli", "model.record.cli", "viz.cli"):
+    for name in ("model.sweep.cli", "model.record.cli", "viz.cli", "viz.classroom.cli"):
         importlib.import_module(name).register(sub)
 
 

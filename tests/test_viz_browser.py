@@ -89,6 +89,10 @@ def open_page(browser, url):
 
     context = browser.new_context(viewport={"width": 1440, "height": 2200})
     page = context.new_page()
+    page.failed = []  # every response with an error status (a missing asset: a 404)
+    page.on("response", lambda r: page.failed.append(f"{r.status} {r.url}")
+            if r.status >= 400 else None)
+    page.on("requestfailed", lambda r: page.failed.append(f"failed {r.url}"))
     page.goto(url)
     wait_for_solara(page, ready_selector='button:has-text("Step")')
     page.wait_for_selector(".viz-round")
@@ -147,3 +151,35 @@ def test_three_steps_then_a_second_student(served, browser):
         json.dumps({"median_ms": summary, "steps": timings}, indent=2) + "\n")
     ctx_b.close()
     ctx_a.close()
+
+
+def test_no_request_fails_and_a_bad_seed_is_a_message(served, browser):
+    """Every asset the page asks for is served (no 404, e.g. for mermaid), through to the
+    ceasefire ladder; a seed of -5 gives a sentence on the page, not a traceback; slider
+    values are on show."""
+    from playwright.sync_api import expect
+
+    ctx, page = open_page(browser, served)
+    expect(page.locator(".v-slider__thumb-label").first).to_be_visible()
+    seed = page.get_by_label("Seed")
+    seed.fill("-5")
+    seed.press("Enter")
+    page.get_by_role("button", name="Reset", exact=True).click()
+    problem = page.locator(".viz-input-problem")
+    expect(problem).to_contain_text("Seed: a whole number from 0")
+    assert "Traceback" not in page.locator("body").inner_text()
+    assert ".py" not in problem.inner_text()
+    expect(page.locator(".viz-settings")).to_contain_text("seed 0")
+    total = int(page.locator(".viz-round").inner_text().split(" of ")[1])
+    for k in range(1, total + 1):
+        page.get_by_role("button", name="Step", exact=True).click()
+        page.wait_for_function(
+            f"document.querySelector('.viz-round').dataset.round === '{k}'")
+    page.wait_for_selector(".viz-ladder-clock")
+    page.wait_for_timeout(500)
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.locator(".viz-ladder").screenshot(path=str(ARTIFACTS / "viz_ladder_layout.png"))
+    page.screenshot(path=str(ARTIFACTS / "viz_sidebar_values.png"),
+                    clip={"x": 0, "y": 0, "width": 1440, "height": 900})
+    assert page.failed == []
+    ctx.close()

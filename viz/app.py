@@ -13,6 +13,7 @@ at module level, where every tab would share (and step) the same model.
 from __future__ import annotations
 
 import warnings
+from html import escape
 
 import solara
 
@@ -35,6 +36,14 @@ from viz.live_model import LiveModel, model_params  # noqa: E402
 TITLE = "Coalition of the willing — live"
 PLAY_INTERVAL_MS = 500  # a summit every 0.5 s (the slider's maximum): slow enough to follow
 
+#: Vuetify shows a slider's value only while it is dragged; keep it on show, above the
+#: thumb, for the sidebar's levers (Mesa creates the sliders, so this is done in CSS).
+SLIDER_VALUES_CSS = """
+.v-slider__thumb-label-container { display: block !important; }
+.v-slider__thumb-label { transform: translateY(-4px) translateX(-50%) rotate(45deg) !important; }
+.v-input__slider { margin-top: 22px; }
+"""
+
 
 def new_model() -> LiveModel:
     """The model a new tab starts with: the sidebar's defaults."""
@@ -49,6 +58,12 @@ def Dashboard(model):
     tables = solara.use_memo(lambda: tables_of(model), [model, counter])
     # the children do not subscribe to Mesa's counter themselves: one render pass per step
     WhatIfPanel(model)  # goes to the sidebar, below Mesa's controls
+    problems = getattr(model, "input_problems", [])
+    if problems:  # a refused control value: a sentence on the page, never a traceback
+        solara.HTML(tag="div", unsafe_innerHTML="<br>".join(escape(p) for p in problems),
+                    classes=["viz-input-problem"],
+                    style="background:#fff4e5; border-left:6px solid #f39c12; "
+                          "padding:6px 12px; margin:4px 0; font-size:15px")
     RoundHeader(model, version=counter)
     with solara.Columns([3, 2], gutters_dense=True):
         CoalitionMap(model, version=counter)
@@ -68,6 +83,7 @@ def Page():
     model = solara.use_reactive(initial)
     params = solara.use_memo(model_params, [])
     solara.Title(TITLE)
+    solara.Style(SLIDER_VALUES_CSS)
     SolaraViz(model, components=[], model_params=params, name=TITLE,
               play_interval=PLAY_INTERVAL_MS)
     Dashboard(model.value)

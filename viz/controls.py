@@ -93,9 +93,11 @@ def WhatIfPanel(model):
         force_update()
 
     with solara.Sidebar(), solara.Card("What if …", classes=["viz-whatif"]):
-        solara.Markdown(
-            "A shock now takes effect from the next round; the log and the charts mark it. "
-            "The sliders under *Model Parameters* apply when you press **Reset**.",
+        solara.HTML(  # not solara.Markdown, which fetches mermaid from the CDN
+            tag="p",
+            unsafe_innerHTML="A shock now takes effect from the next round; the log and the "
+            "charts mark it. The sliders under <i>Model Parameters</i> apply when you press "
+            "<b>Reset</b>.",
             style="font-size: 13px",
         )
         for label, kind, value, note in WHAT_IFS:

@@ -61,10 +61,14 @@ def ladder_html(phase, rungs=None) -> str:
         parts.append(
             f'<div class="viz-rung viz-rung-{status[k].replace(" ", "-")}" data-status='
             f'"{escape(status[k])}" style="background:{bg}; color:{fg}; border:{border}; '
-            f'border-radius:6px; padding:4px 10px; margin:4px 0">'
-            f'<b>{k + 1}. {escape(name)}</b> <span style="opacity:.85">+{delay:g} h'
-            f'{strength}{(" · " + escape(who)) if who else ""}</span>'
-            f'<span style="float:right">{escape(word)}</span></div>')
+            f'border-radius:6px; padding:4px 10px; margin:4px 0; display:flex; '
+            f'align-items:baseline; justify-content:space-between; gap:4px 12px; '
+            f'flex-wrap:wrap">'
+            f'<span style="flex:1 1 14em; min-width:0"><b>{k + 1}. {escape(name)}</b> '
+            f'<span style="opacity:.85">+{delay:g} h'
+            f'{strength}{(" · " + escape(who)) if who else ""}</span></span>'
+            f'<span class="viz-rung-status" style="white-space:nowrap; margin-left:auto">'
+            f'{escape(word)}</span></div>')
     parts.append("</div>")
     return "".join(parts)
 
@@ -122,9 +126,11 @@ def LadderPanel(model, version: int = 0):
     with solara.Card("Ceasefire phase: the graduated response", classes=["viz-ladder"],
                      margin=0):
         if phase is None:
-            solara.Markdown("The ceasefire phase starts after the last round, with the forces "
-                            "pledged by then. Step or Play to the end.",
-                            style="font-size: 14px")
+            # plain HTML, not solara.Markdown: Markdown loads mermaid from the CDN (a 404
+            # on a closed network, since the offline cache does not hold it)
+            solara.HTML(tag="p", unsafe_innerHTML="The ceasefire phase starts after the last "
+                        "round, with the forces pledged by then. Step or Play to the end.",
+                        style="font-size: 14px")
             rungs = model.scenario_config.ceasefire.ladder
             solara.HTML(tag="div", unsafe_innerHTML=ladder_html(None, rungs))
             return

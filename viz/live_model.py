@@ -16,15 +16,18 @@ import zlib
 from functools import lru_cache
 from pathlib import Path
 
+from model.errors import InputError
+from model.mechanisms import MECHANISMS as _MODEL_MECHANISMS
 from model.negotiation import NegotiationModel
 from model.resources import DEFAULT_SCENARIO
 from model.resources import scenario_files as shipped_scenarios
-from model.scenario import Parameters, Scenario, load_scenario
+from model.scenario import Parameters, Scenario, load_scenario, with_overrides
 
 #: Set by ``negotiate viz SCENARIO``: a scenario file to offer (and open) first.
 SCENARIO_ENV = "NEGOTIATE_VIZ_SCENARIO"
 
-MECHANISMS = ("eum", "compromise", "hk", "deffuant")
+#: The mechanism menu: every mechanism the model has (the default, smp, included).
+MECHANISMS = tuple(_MODEL_MECHANISMS)
 
 
 def scenario_files() -> dict[str, Path]:
@@ -65,23 +68,33 @@ def _load(path: str, mtime: float) -> Scenario:
 
 
 def load_named(key: str) -> Scenario:
-    """The scenario behind a choice in the Scenario menu (a label or a path)."""
+    """The scenario behind a choice in the Scenario menu. Only the menu's labels are
+    accepted: the page never loads a path it was sent (a class network is not trusted)."""
     files = scenario_files()
-    path = files.get(key) or Path(key)
+    path = files.get(key)
+    if path is None:
+        raise InputError(f"Scenario: choose one from the list (not {str(key)[:40]!r})")
     return _load(str(path), path.stat().st_mtime if path.is_file() else 0.0)
 
 
 def parse_seed(text: int | str | None) -> int:
-    """A seed from the text box: an integer, or any other word (hashed, so it is stable)."""
+    """A seed from the text box: a whole number from 0, or any other word (hashed, so it is
+    stable). A negative number is refused (numpy's SeedSequence takes none)."""
     if text is None:
         return 0
+    if isinstance(text, bool):
+        raise InputError("Seed: a whole number from 0, or a word")
     if isinstance(text, int):
-        return text
-    text = str(text).strip()
-    try:
-        return int(text)
-    except ValueError:
-        return zlib.crc32(text.encode("utf-8"))
+        value = text
+    else:
+        text = str(text).strip()
+        try:
+            value = int(text)
+        except ValueError:
+            return zlib.crc32(text.encode("utf-8"))
+    if value < 0:
+        raise InputError(f"Seed: a whole number from 0, or a word (not {value})")
+    return value
 
 
 class LiveModel(NegotiationModel):
@@ -102,8 +115,15 @@ class LiveModel(NegotiationModel):
         ceasefire_round: int | None = None,
         rng: int | None = None,
     ) -> None:
+        #: what the page should say about a refused control value (shown in the header)
+        self.input_problems: list[str] = []
         key = scenario_name or default_scenario_key()
-        scenario = load_named(key)
+        try:
+            scenario = load_named(key)
+        except InputError as exc:
+            self.input_problems.append(f"{exc}; the default scenario is shown.")
+            key = default_scenario_key()
+            scenario = load_named(key)
         if us_backstop is not None and us_backstop < 0:
             us_backstop = None  # the slider's "as announced" end
         levers = {
@@ -115,7 +135,16 @@ class LiveModel(NegotiationModel):
         params = {k: v for k, v in levers.items() if v is not None}
         if ceasefire_round is not None:
             params["ceasefire_round"] = int(ceasefire_round) or None
-        self.seed_value = parse_seed(seed) if rng is None else int(rng)
+        try:
+            self.seed_value = parse_seed(seed) if rng is None else parse_seed(rng)
+        except InputError as exc:
+            self.input_problems.append(f"{exc}; seed 0 is used.")
+            self.seed_value = 0
+        try:  # a value no control offers (a crafted request): say so, use the scenario's
+            with_overrides(scenario, params, origin="the live view's levers")
+        except (InputError, ValueError) as exc:
+            self.input_problems.append(f"{exc}; the scenario's values are used.")
+            params = {}
         super().__init__(scenario, rng=self.seed_value, **params)
         self.scenario_name = key
 
