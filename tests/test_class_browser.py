@@ -110,7 +110,7 @@ def _submit(student: Person, number: int, presence: str | None = None,
 def test_a_class_plays_three_rounds_and_exports(served, browser, exports, tmp_path):
     from playwright.sync_api import expect
 
-    from model.cli import main
+    from negotiate.main import main
 
     errors: list[str] = []
     teacher = Person(browser, served + "teacher?key=" + KEY, errors)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from model.cli import main
+from negotiate import classroom as cli
+from negotiate import viz as viz_cli
+from negotiate.main import main
 from tests.conftest import DEFAULT_SCENARIO
 from viz import assets
-from viz import cli as viz_cli
-from viz.classroom import cli
 
 
 @pytest.fixture

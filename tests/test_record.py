@@ -13,9 +13,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.cli import main
-from model.record.checks import carried, hits, holds, observe
-from model.record.schema import Check, Record, Target, load_record
+from analysis.record.checks import carried, hits, holds, observe
+from analysis.record.schema import Check, Record, Target, load_record
+from negotiate.main import main
 from tests.conftest import DEFAULT_SCENARIO, ROOT
 
 RECORD = ROOT / "configs" / "record" / "coalition_2024_2026.toml"
@@ -178,7 +178,7 @@ def test_score_json_is_the_object_of_the_issue(capsys):
 
 def test_the_core_never_imports_the_analysis():
     code = ("import sys, model.negotiation, model.run, model.scenario, model.ceasefire; "
-            "print([m for m in sys.modules if m.startswith('model.record')])")
+            "print([m for m in sys.modules if m.startswith('analysis.record')])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          cwd=ROOT, check=True).stdout.strip()
     assert out == "[]"
@@ -188,7 +188,7 @@ def test_the_core_never_imports_the_analysis():
 def record_from_runs(scenario, params: dict, seeds: int, path: Path, every: int = 1) -> Record:
     """A record written from the model itself: at each dated round, each state's most common
     stance over ``seeds`` runs with ``params`` (the twin experiment's 'observations')."""
-    from model.record.score import run_observed, seeds_for
+    from analysis.record.score import run_observed, seeds_for
 
     runs = [run_observed(scenario, params, s) for s in seeds_for(seeds)]
     lines = ['name = "twin"']
@@ -214,8 +214,8 @@ def test_twin_experiment_recovers_known_parameters(default_scenario, tmp_path):
     """Calibration recovers the parameters a record was generated with, within its accepted
     90% intervals and narrower than the prior; a record generated with another mechanism
     scores measurably lower on the accepted ensemble."""
-    from model.record.calibrate import calibrate, load_param_sets
-    from model.record.score import score
+    from analysis.record.score import score
+    from sweep.calibrate import calibrate, load_param_sets
 
     twin = record_from_runs(default_scenario, TWIN_TRUTH, 2, tmp_path / "twin.toml")
     c = calibrate(DEFAULT_SCENARIO, twin, scenario=default_scenario,
@@ -228,7 +228,7 @@ def test_twin_experiment_recovers_known_parameters(default_scenario, tmp_path):
     assert any(f.identified for f in c.fits)  # narrower than chance
     sets = load_param_sets(tmp_path / "cal" / "accepted.csv")
     assert len(sets) == c.n_accepted and set(sets[0]) == set(TWIN_RANGES)
-    from model.sweep.spec import load_sweep
+    from sweep.spec import load_sweep
 
     posterior = load_sweep(tmp_path / "cal" / "posterior.toml")  # a sweep over the intervals
     assert {p.key: (p.low, p.high) for p in posterior.params} == {
@@ -243,8 +243,8 @@ def test_twin_experiment_recovers_known_parameters(default_scenario, tmp_path):
 
 def test_calibration_interrupted_then_resumed_equals_a_clean_one(default_scenario, tmp_path,
                                                                  monkeypatch):
-    from model.record import calibrate as cal
-    from model.sweep import worker
+    from sweep import calibrate as cal
+    from sweep import worker
 
     rec = load_record(RECORD, default_scenario)
     kw = {"scenario": default_scenario, "samples": 8, "seeds": 2, "executor": "serial",
@@ -275,7 +275,7 @@ def test_calibration_interrupted_then_resumed_equals_a_clean_one(default_scenari
 
 
 def test_accepting_breaks_ties_by_sample_order():
-    from model.record.calibrate import accept_samples
+    from sweep.calibrate import accept_samples
 
     train = np.array([0.5, 0.9, 0.7, 0.9, 0.7, 0.1])
     assert accept_samples(train, 0.5).tolist() == [1, 2, 3]
@@ -286,7 +286,7 @@ def test_outlook_writes_probabilities_past_the_record(default_scenario, tmp_path
     out = tmp_path / "outlook"
     assert main(["outlook", "--extend", "3", "--seeds", "3", "--out", str(out)]) == 0
     probs = pd.read_csv(out / "stance_probabilities.csv")
-    from model.record.schema import STANCES
+    from analysis.record.schema import STANCES
 
     n_rounds = len(default_scenario.rounds) + 3
     assert probs["round"].max() == n_rounds
@@ -309,8 +309,8 @@ def test_bad_options_get_one_line(tmp_path, capsys):
 
 
 def test_applying_a_calibration_rewrites_values_and_records_it(default_scenario, tmp_path):
-    from model.record.calibrate import ParameterFit, applied_text
-    from model.sweep.spec import parse_scenario
+    from sweep.calibrate import ParameterFit, applied_text
+    from sweep.spec import parse_scenario
 
     text = DEFAULT_SCENARIO.read_text(encoding="utf-8")
     fits = [ParameterFit("bandwagon", 0.0, 30.0, 12.34567, 3.0, 20.0),
@@ -342,8 +342,8 @@ def test_the_committed_validation_report_is_what_its_command_generates(monkeypat
     import re
     import shlex
 
-    from model.cli import _EXTRA_COMMANDS, _register_extras, build_parser
-    from model.record.cli import score_and_report
+    from negotiate.main import build_parser
+    from negotiate.score import score_and_report
 
     monkeypatch.chdir(ROOT)  # the command's paths are relative to the project
     path = ROOT / "docs" / "validation.md"
@@ -351,8 +351,6 @@ def test_the_committed_validation_report_is_what_its_command_generates(monkeypat
     command = re.search(r"Generated by `([^`]+)`", committed).group(1)
     words = shlex.split(command)
     assert words[:2] == ["negotiate", "score"] and "--report" in words
-    if not _EXTRA_COMMANDS:
-        _register_extras()
     args = build_parser().parse_args(words[1:])
     assert (ROOT / args.report).resolve() == path.resolve()
     _, text = score_and_report(args)

@@ -16,12 +16,13 @@ import zlib
 from functools import lru_cache
 from pathlib import Path
 
+from inputs.resources import DEFAULT_SCENARIO
+from inputs.resources import scenario_files as shipped_scenarios
+from inputs.scenario_file import load_scenario
 from model.errors import InputError
 from model.mechanisms import MECHANISMS as _MODEL_MECHANISMS
 from model.negotiation import NegotiationModel
-from model.resources import DEFAULT_SCENARIO
-from model.resources import scenario_files as shipped_scenarios
-from model.scenario import Parameters, Scenario, load_scenario, with_overrides
+from model.scenario import Parameters, Scenario, with_overrides
 
 #: Set by ``negotiate viz SCENARIO``: a scenario file to offer (and open) first.
 SCENARIO_ENV = "NEGOTIATE_VIZ_SCENARIO"

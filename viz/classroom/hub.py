@@ -12,8 +12,9 @@ import os
 from functools import lru_cache
 from pathlib import Path
 
+from inputs.scenario_file import load_scenario
 from model.errors import InputError
-from model.scenario import Scenario, load_scenario
+from model.scenario import Scenario
 from viz.classroom.session import ClassError, ClassHub
 
 KEY_ENV = "NEGOTIATE_CLASS_KEY"
@@ -44,13 +45,13 @@ def _is_scenario(path: Path) -> bool:
 def scenario_files() -> dict[str, Path]:
     """Label → file: the one named on the command line, the project's ``configs/``, then
     the teacher's folder (labels prefixed with the folder's name when they clash)."""
-    from model.cli import ROOT
+    from inputs.resources import CONFIGS
 
     files: dict[str, Path] = {}
     given = os.environ.get(SCENARIO_ENV)
     if given:
         files[Path(given).stem] = Path(given)
-    for path in sorted((ROOT / "configs").glob("*.toml")):
+    for path in sorted(CONFIGS.glob("*.toml")):
         if _is_scenario(path):
             files.setdefault(path.stem, path)
     folder = os.environ.get(SCENARIO_DIR_ENV)
