@@ -87,11 +87,10 @@ class Place:
 
 
 # -- figures ---------------------------------------------------------------------------------
-def _figure(width: float, height: float):
+def _figure(width: float, height: float, layout: str | None = "constrained"):
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(width, height), dpi=100, layout="constrained")
-    return fig
+    return Figure(figsize=(width, height), dpi=100, layout=layout)
 
 
 def _svg(fig: Any) -> str:
@@ -148,7 +147,10 @@ def paths_figure(actors: pd.DataFrame, names: Mapping[str, str] | None = None) -
     codes = list(dict.fromkeys(actors["actor"]))
     cols = 6
     rows = max(1, math.ceil(len(codes) / cols))
-    fig = _figure(12, 1.75 * rows + 0.6)
+    height = 1.75 * rows + 0.7
+    fig = _figure(12, height, layout=None)  # a fixed grid: constrained layout costs 1 s here
+    fig.subplots_adjust(left=0.04, right=0.99, top=1 - 0.3 / height, bottom=0.65 / height,
+                        wspace=0.12, hspace=0.32)
     grid = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False)
     last_round = actors["round"].max()
     for k, ax in enumerate(grid.flat):
@@ -178,7 +180,7 @@ def paths_figure(actors: pd.DataFrame, names: Mapping[str, str] | None = None) -
                Line2D([], [], color="#555", lw=0.9, ls=":", label="ideal"),
                *[Patch(color=_tint(c), label=f"last stance: {STANCE_LABELS[s]}")
                  for s, c in STANCE_COLOURS.items()]]
-    fig.legend(handles=handles, loc="outside lower center", ncol=5, fontsize=8, frameon=False)
+    fig.legend(handles=handles, loc="lower center", ncol=5, fontsize=8, frameon=False)
     return _svg(fig)
 
 
@@ -199,17 +201,14 @@ def map_figure(actors: pd.DataFrame, places: Mapping[str, Place], at: Sequence[i
     kx = math.cos(math.radians(50.0))
     spots = _map_spots(places)
     for ax, r in zip(axes, at, strict=True):
-        rows = actors[actors["round"] == r]
-        for _, row in rows.iterrows():
-            if row["actor"] not in spots:
-                continue
-            lon, lat, outside = spots[row["actor"]]
-            colour = STANCE_COLOURS.get(str(row["stance"]), "#ffffff")
-            ax.scatter([lon], [lat], s=190, color=colour,
-                       edgecolors="#333" if not outside else "#000",
-                       linewidths=0.6 if not outside else 1.8, zorder=3)
-            ax.annotate(row["actor"], (lon, lat), fontsize=7, ha="center", va="center",
-                        zorder=4)
+        rows = actors[(actors["round"] == r) & actors["actor"].isin(list(spots))]
+        xy = [spots[c] for c in rows["actor"]]
+        ax.scatter([p[0] for p in xy], [p[1] for p in xy], s=190, zorder=3,
+                   color=[STANCE_COLOURS.get(str(st), "#ffffff") for st in rows["stance"]],
+                   edgecolors=["#000" if p[2] else "#333" for p in xy],
+                   linewidths=[1.8 if p[2] else 0.6 for p in xy])
+        for code, (lon, lat, _) in zip(rows["actor"], xy, strict=True):
+            ax.text(lon, lat, code, fontsize=7, ha="center", va="center", zorder=4)
         ax.set_xlim(LON_MIN - 2, LON_MAX + 2)
         ax.set_ylim(LAT_MIN - 2, LAT_MAX + 2)
         ax.set_aspect(1 / kx)
