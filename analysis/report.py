@@ -306,6 +306,7 @@ h2 { font-size: 1.15rem; margin: 4px 0 8px; }
 p.note { color: #52606d; font-size: 0.9rem; margin: 4px 0 8px; }
 svg { max-width: 100%; height: auto; }
 .wide { overflow-x: auto; }
+.scroll { max-height: 340px; overflow: auto; border: 1px solid #e4e7eb; padding: 0 6px; }
 table { border-collapse: collapse; font-size: 0.85rem; margin: 6px 0; }
 th, td { border-bottom: 1px solid #e4e7eb; padding: 3px 10px 3px 0; text-align: left;
          vertical-align: top; }
@@ -531,22 +532,36 @@ def _show(v: Any) -> Any:
 # -- the sweep report ------------------------------------------------------------------------
 def distribution_figure(outcomes: pd.DataFrame, outcome: str, labels: Mapping[int, str]) -> str:
     """One box per design point: the distribution of ``outcome`` over its replications
-    (every run a dot on top)."""
+    (every run a dot on top). Up to eight design points are labelled with their parameters;
+    more are numbered (the design table says which is which)."""
     points = sorted(outcomes["design_point"].unique())
     data = [outcomes.loc[outcomes["design_point"] == p, outcome].astype(float).dropna()
             for p in points]
-    fig = _figure(max(5.0, 0.9 * len(points) + 2.5), 3.2)
+    n = len(points)
+    fig = _figure(min(12.0, max(5.0, 0.22 * n + 2.5 if n > 8 else 1.3 * n + 2.5)), 2.8)
     ax = fig.add_subplot()
-    ax.boxplot([d.tolist() for d in data], positions=list(range(len(points))), widths=0.5,
+    ax.boxplot([d.tolist() for d in data], positions=list(range(n)), widths=0.6,
                showfliers=False, medianprops={"color": THREAT_COLOUR})
     for k, d in enumerate(data):
-        ax.scatter([k] * len(d), d.tolist(), s=10, color="#1f2933", alpha=0.6, zorder=3)
-    ax.set_xticks(range(len(points)), [labels.get(p, str(p)) for p in points], fontsize=7,
-                  rotation=30 if len(points) > 6 else 0, ha="right" if len(points) > 6 else
-                  "center")
+        ax.scatter([k] * len(d), d.tolist(), s=8, color="#1f2933", alpha=0.5, zorder=3)
+    if n <= 8:
+        ax.set_xticks(range(n), [labels.get(p, str(p)).replace(", ", "\n") for p in points],
+                      fontsize=7)
+    else:
+        step = max(1, math.ceil(n / 30))
+        ax.set_xticks(range(0, n, step), [str(p) for p in points[::step]], fontsize=7)
+        ax.set_xlabel("design point", fontsize=8)
     ax.set_title(outcome, fontsize=10, loc="left")
+    ax.tick_params(axis="y", labelsize=8)
     ax.spines[["top", "right"]].set_visible(False)
     return _svg(fig)
+
+
+def _fmt(x: float) -> str:
+    """12,345 for large numbers, 3 significant digits for the others."""
+    if math.isnan(x):
+        return "–"
+    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:.3g}"
 
 
 def _point_labels(design: pd.DataFrame) -> dict[int, str]:
@@ -581,18 +596,26 @@ def sweep_report(outcomes: pd.DataFrame, design: pd.DataFrame, manifest: Mapping
     titles = dict(SWEEP_SECTIONS)
     labels = _point_labels(design)
     cols = list(outcome_columns or sweep_outcome_columns(outcomes))
-    summary = (outcomes.groupby("design_point")[cols].agg(["mean", "std", "min", "max"])
-               .round(4)) if cols else pd.DataFrame()
     sections = [("design", titles["design"],
                  f'<p class="note">{len(design)} design points, {len(outcomes)} runs</p>'
-                 + html_table(design))]
-    figs = "".join(distribution_figure(outcomes, c, labels) for c in cols)
+                 f'<div class="scroll">{html_table(design, max_rows=10_000)}</div>')]
+    constant = [c for c in cols if outcomes[c].astype(float).nunique(dropna=False) <= 1]
+    figs = "".join(distribution_figure(outcomes, c, labels) for c in cols if c not in constant)
+    if constant:
+        figs += '<p class="note">the same in every run: ' + _e("; ".join(
+            f"{c} = {_fmt(float(outcomes[c].iloc[0]))}" for c in constant)) + "</p>"
     table = ""
-    if not summary.empty:
-        flat = summary.copy()
-        flat.columns = [f"{a} {b}" for a, b in flat.columns]
-        table = ('<p class="note">mean, sd, min and max over the replications:</p>'
-                 + html_table(flat.reset_index()))
+    if cols:
+        g = outcomes.groupby("design_point")[cols]
+        mean, sd = g.mean(), g.std(ddof=1)
+        cells = mean.copy().astype(object)
+        for c in cols:
+            cells[c] = [_fmt(m) + ("" if math.isnan(v) else f" ± {_fmt(v)}")
+                        for m, v in zip(mean[c].astype(float), sd[c].astype(float),
+                                        strict=True)]
+        table = ('<p class="note">mean ± sd over the replications, per design point:</p>'
+                 f'<div class="scroll">{html_table(cells.reset_index(), max_rows=10_000)}'
+                 "</div>")
     sections.append(("outcomes", titles["outcomes"],
                      (figs or '<p class="note">no numeric outcome</p>') + table))
     if sensitivity:
@@ -607,6 +630,9 @@ def sweep_report(outcomes: pd.DataFrame, design: pd.DataFrame, manifest: Mapping
     nested = [(f"{k}.{k2}", v2) for k, v in manifest.items() if isinstance(v, dict)
               for k2, v2 in v.items() if not isinstance(v2, dict | list)]
     sections.append(("provenance", titles["provenance"], _kv_table(keep + nested)))
-    name = manifest.get("name") or manifest.get("sweep") or "Sweep report"
-    return _page(f"Sweep: {name}", f"{len(outcomes)} runs over {len(design)} design points",
+    given = manifest.get("name") or manifest.get("sweep_file") or "sweep"
+    name = str(given).replace("\\", "/").rsplit("/", 1)[-1].removesuffix(".toml")
+    return _page(f"Sweep: {name}", f"{len(outcomes)} runs over {len(design)} design points, "
+                 f"{manifest.get('replications', '?')} replications each, seed "
+                 f"{manifest.get('seed', '?')}",
                  sections)

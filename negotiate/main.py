@@ -36,10 +36,10 @@ def build_parser() -> argparse.ArgumentParser:
                         "Python versions and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    from negotiate import forecast, run, validate, viz
+    from negotiate import describe, forecast, report, run, validate, viz
     from negotiate import sweep as sweep_commands
 
-    for module in (forecast, validate, run, sweep_commands, viz):
+    for module in (forecast, validate, describe, run, report, sweep_commands, viz):
         module.register(sub)
     return parser
 

@@ -63,6 +63,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         scenario = with_ladder(scenario, ladder_file(args.ladder))
     if args.rounds is not None and args.rounds < 0:
         raise InputError(f"--rounds: must be >= 0, got {args.rounds}")
+    if args.report and not args.out:
+        raise InputError("--report: needs --out DIR (the report is DIR/report.html)")
     if args.format == "parquet":
         try:
             import pyarrow  # noqa: F401
@@ -111,6 +113,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         tables.extra.update(phase.tables())
     if args.out:
         _write_run(Path(args.out), model, tables, args, path)
+        if args.report:
+            from negotiate.report import write_run_report
+
+            print(f"wrote {write_run_report(args.out)}")
     return 0
 
 
@@ -149,6 +155,8 @@ def _write_run(out: Path, model: Any, tables: Any, args: argparse.Namespace, pat
         "set": args.set or [],
         "ladder": getattr(args, "ladder", None),
         "ladder_rungs": [r.name for r in getattr(model.scenario_config.ceasefire, "ladder", [])],
+        "places": {c: {"name": a.name, "lon": a.lon, "lat": a.lat}  # the report's map
+                   for c, a in model.scenario_config.actors.items()},
         "versions": versions(),
     }
     (out / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n")
@@ -172,4 +180,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--ladder", metavar="FILE", help="a TOML file whose [ceasefire] section "
                    "replaces the scenario's, or the name of a variant shipped with the model "
                    "(no_us_rung, un_force, fast_coalition)")
+    p.add_argument("--report", action="store_true", help="also write DIR/report.html, one "
+                   "self-contained page of the run (as `negotiate report DIR`; needs --out)")
     p.set_defaults(handler=_cmd_run)

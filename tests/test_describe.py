@@ -8,7 +8,8 @@ import re
 import pytest
 
 from analysis.odd import conditions_text, odd_tables
-from model.scenario import Conditions, Parameters, load_scenario
+from inputs.scenario_file import load_scenario
+from model.scenario import Conditions, Parameters
 
 SCENARIO = "configs/coalition_of_the_willing.toml"
 
@@ -82,3 +83,20 @@ def test_conditions_in_words():
     assert conditions_text(Conditions()) == "none"
     text = conditions_text(Conditions(ceasefire=True, min_committed=3, before=["min_committed"]))
     assert text == "ceasefire; 3 others committed; before declaring: min_committed"
+
+
+def test_describe_command(capsys, tmp_path):
+    from negotiate.main import main
+
+    assert main(["describe"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("# Coalition of the willing") and "## Input data (ODD element 7)" in out
+    assert main(["describe", "coalition_of_the_willing", "--out", str(tmp_path / "odd.md")]) == 0
+    assert (tmp_path / "odd.md").read_text(encoding="utf-8") == out.replace(
+        "`coalition_of_the_willing.toml`", "`coalition_of_the_willing`")
+    bad = tmp_path / "bad.toml"
+    bad.write_text("name = 'x'\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main(["describe", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and str(bad) in err[0]

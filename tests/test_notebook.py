@@ -26,6 +26,7 @@ def _text(cell: dict) -> str:
             parts.append(out["text"])
         data = out.get("data", {})
         parts.append(data.get("text/plain", ""))
+        parts.append(data.get("text/markdown", ""))
     return "".join(parts)
 
 
@@ -52,4 +53,4 @@ def test_quickstart_notebook_runs_and_shows_its_results(tmp_path, monkeypatch):
     assert "FR" in joined
     assert "bandwagon_40" in joined  # the comparison of the two runs
     assert "compromise" in joined and "eum" in joined  # the sweep's design points
-    assert "| code | name |" in joined or "Actors" in joined  # describe's tables
+    assert "### Actors (30)" in joined and "| code | name |" in joined  # describe's tables

@@ -18,8 +18,8 @@ from analysis.report import (
     run_report,
     sweep_report,
 )
+from inputs.scenario_file import load_scenario
 from model.run import run_one
-from model.scenario import load_scenario
 
 SCENARIO = "configs/coalition_of_the_willing.toml"
 
@@ -129,3 +129,37 @@ def test_sweep_report_one_distribution_per_outcome_and_the_indices():
     assert "us_backstop=0.8" in body  # the design point's label
     page = sweep_report(outcomes, design, {"name": "tiny"})
     assert "none computed" in _section(page, "sensitivity")
+
+
+def test_commands_write_the_pages_and_bad_input_is_one_line(tmp_path, capsys):
+    pytest.importorskip("pyarrow")
+    import json
+
+    from negotiate.main import main
+
+    out = tmp_path / "run"
+    assert main(["run", "--out", str(out), "--quiet", "--report", "--set",
+                 "ceasefire_phase=false"]) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert set(run["places"]) >= {"FR", "GB", "US"}  # the map needs no scenario file
+    assert "no ceasefire phase" in _section(page, "ceasefire")
+    assert "ceasefire_phase=false" in _section(page, "parameters")
+    assert "<svg" in _section(page, "map")
+    capsys.readouterr()
+    (out / "rounds.csv").unlink()
+    assert main(["report", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "rounds.csv" in err[0] and str(out) in err[0]
+    assert main(["run", "--report"]) == 2
+    assert "--report: needs --out" in capsys.readouterr().err
+
+    sweep_dir = tmp_path / "sweep"
+    assert main(["sweep", "run", "small", "--out", str(sweep_dir), "--executor", "serial",
+                 "--quiet"]) == 0
+    assert main(["sweep", "report", str(sweep_dir), "--outcome", "willing_troops"]) == 0
+    page = (sweep_dir / "report.html").read_text(encoding="utf-8")
+    assert re.findall(r'<section id="([a-z]+)">', page) == [a for a, _ in SWEEP_SECTIONS]
+    assert "Sweep: small" in page and _section(page, "outcomes").count("<svg") == 1
+    assert main(["sweep", "report", str(sweep_dir), "--outcome", "nonsense"]) == 2
+    assert "--outcome nonsense" in capsys.readouterr().err

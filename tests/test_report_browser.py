@@ -73,7 +73,8 @@ def test_report_loads_offline_and_shows_every_section(tmp_path, capsys):
                 box = svg.bounding_box()
                 assert box is not None and box["width"] > 500 and box["height"] > 150, anchor
             # the map has a dot and a label per state at each of its three rounds
-            labels = page.locator("section#map svg text").all_inner_texts()
+            labels = page.locator("section#map svg text").evaluate_all(
+                "els => els.map(e => e.textContent.trim())")
             assert labels.count("FR") == 3 and labels.count("DE") == 3
             # the event log lists what events.txt says; the ceasefire says how it ended
             events = [e for e in (out / "events.txt").read_text(encoding="utf-8").splitlines()
