@@ -36,12 +36,12 @@ from model.scenario import Actor, Parameters, Scenario, with_overrides
 __all__ = [
     "STANCES", "Actor", "InputError", "NegotiationModel", "OpposerAgent", "Parameters",
     "RedLine", "RunTables", "Scenario", "StateAgent", "StateChoice", "default_scenario",
-    "describe", "load_scenario", "report", "run_one", "scenario", "score", "sweep",
+    "as_scenario", "describe", "load_scenario", "report", "run_one", "score", "sweep",
     "with_ladder", "with_overrides",
 ]
 
 
-def scenario(given: Scenario | str | Path | None = None) -> Scenario:
+def as_scenario(given: Scenario | str | Path | None = None) -> Scenario:
     """A scenario: a :class:`Scenario` as it is, a path to a TOML file, the name of a
     shipped one (``"coalition_of_the_willing"``), or None for the default scenario."""
     if isinstance(given, Scenario):
@@ -62,14 +62,14 @@ def run_one(parameters: dict[str, Any] | None = None, seed: int | None = 0, *,
     the fields of :class:`Parameters`) and actor attributes by dotted path
     (``{"actors.DE.salience.presence": 0.9}``), as ``negotiate run --set``. ``seed``: the
     run's only randomness (each state's private threshold offset, Deffuant encounters, the
-    ceasefire violator), via numpy's SeedSequence. ``scenario``: see :func:`scenario`.
+    ceasefire violator), via numpy's SeedSequence. ``scenario``: see :func:`as_scenario`.
 
     Returns :class:`RunTables`: ``rounds`` (one row per round), ``actors`` (one row per actor
     per round: stated and ideal positions on presence and guarantee, stance, pledges),
     ``events`` (sentences), ``extra`` (``outcomes``, ``ceasefire_states``,
     ``ceasefire_events``). The same inputs and seed give identical tables.
     """
-    return _run_one(parameters, seed, scenario=globals()["scenario"](scenario), rounds=rounds)
+    return _run_one(parameters, seed, scenario=as_scenario(scenario), rounds=rounds)
 
 
 def sweep(file: str | Path, out: str | Path | None = None, *, executor: str = "serial",
@@ -118,7 +118,7 @@ def score(*args: Any, **kwargs: Any) -> Any:
 def describe(given: Scenario | str | Path | None = None) -> str:
     """The scenario as the ODD protocol's initialisation and input-data tables (Markdown),
     as ``negotiate describe`` prints them."""
-    sc = scenario(given)
+    sc = as_scenario(given)
     return odd_tables(sc, source="" if isinstance(given, Scenario) or given is None
                       else str(given))
 
