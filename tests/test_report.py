@@ -146,6 +146,8 @@ def test_commands_write_the_pages_and_bad_input_is_one_line(tmp_path, capsys):
     assert "no ceasefire phase" in _section(page, "ceasefire")
     assert "ceasefire_phase=false" in _section(page, "parameters")
     assert "<svg" in _section(page, "map")
+    assert main(["run", "--out", str(out), "--quiet", "--seed", "1"]) == 0
+    assert not (out / "report.html").exists()  # the earlier run's page does not stay
     capsys.readouterr()
     (out / "rounds.csv").unlink()
     assert main(["report", str(out)]) == 2
