@@ -36,10 +36,11 @@ def build_parser() -> argparse.ArgumentParser:
                         "Python versions and exit")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    from negotiate import classroom, forecast, run, score, validate, viz
+    from negotiate import classroom, describe, forecast, report, run, score, validate, viz
     from negotiate import sweep as sweep_commands
 
-    for module in (forecast, validate, run, score, sweep_commands, viz, classroom):
+    for module in (forecast, validate, describe, run, report, score, sweep_commands, viz,
+                   classroom):
         module.register(sub)
     return parser
 

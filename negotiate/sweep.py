@@ -120,8 +120,11 @@ def _add_execution(p: argparse.ArgumentParser) -> None:
 
 def register(sub: argparse._SubParsersAction) -> None:
     sweep = sub.add_parser("sweep", help="parameter sweeps: validate, run, export, plot, "
-                                         "discover, features")
+                                         "report, discover, features")
     ssub = sweep.add_subparsers(dest="sweep_command", required=True, metavar="ACTION")
+    from negotiate.report import register_sweep
+
+    register_sweep(ssub)
 
     p = ssub.add_parser("validate", help="check a sweep file and print how many runs it makes")
     p.add_argument("file", help="sweep file (TOML)")
