@@ -197,3 +197,17 @@ def test_a_run_that_fails_is_marked_failed(tmp_path):
     with pytest.raises(RuntimeError):
         run(build_model(shipped_scenario(), {}, 0), [RunFiles(out, "csv", {}), Breaks()])
     assert (status(out)["status"], status(out)["rounds_completed"]) == ("failed", 1)
+
+
+def test_the_live_view_steps_through_the_same_per_round_function():
+    from viz.live_model import LiveModel
+
+    model = LiveModel(seed=0)
+    calls = Calls()
+    model.observers.append(calls)
+    model.step()  # what Mesa's Step button calls
+    model.step()
+    assert calls.calls == [("round", 1, False), ("round", 2, False)]
+    whole = run_one({}, 0, scenario=shipped_scenario()).actors
+    pd.testing.assert_frame_equal(pd.concat(calls.rows, ignore_index=True),
+                                  whole[whole["round"].isin([1, 2])].reset_index(drop=True))
