@@ -5,6 +5,7 @@ in ``extra``."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,10 +46,13 @@ def tables_of(model: NegotiationModel, first: int = 0, last: int | None = None) 
     dates = ["" if s is None else s.date.isoformat() for s in specs]
     venues = ["" if s is None else s.venue for s in specs]
     n_rounds = len(numbers)
-    rounds = pd.DataFrame(model.round_record[first:last + 1])
-    rounds.insert(0, "round", np.arange(first, last + 1, dtype=np.int64))
-    rounds.insert(1, "date", dates)
-    rounds.insert(2, "venue", venues)
+    records = model.round_record[first:last + 1]
+    columns: dict[str, Any] = {"round": np.arange(first, last + 1, dtype=np.int64),
+                               "date": dates, "venue": venues}
+    for col in ROUND_COLUMNS[3:]:
+        columns[col] = [rec[col] for rec in records]
+    columns["ceasefire"] = np.array(columns["ceasefire"], dtype=bool)
+    rounds = pd.DataFrame(columns)
     record = model.actor_record[first:last + 1]
 
     order = np.argsort(model.codes, kind="stable")
@@ -77,7 +81,7 @@ def tables_of(model: NegotiationModel, first: int = 0, last: int | None = None) 
         "blocked_by": blocked.ravel(),
     })
     return RunTables(
-        rounds=rounds[ROUND_COLUMNS].astype({"ceasefire": bool}),
-        actors=actors[ACTOR_COLUMNS],
+        rounds=rounds,
+        actors=actors,
         events=[str(e) for e in model.events if first <= e.round <= last],
     )

@@ -501,7 +501,7 @@ class ClassSession:
     def export(self, out: Path) -> list[Path]:
         """Write the tables of ``negotiate run`` plus ``seats.csv``, ``choices.csv`` and
         ``session.json`` into ``out``; returns the files written."""
-        from negotiate.export import write_table
+        from sweep.export import write_table
 
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
