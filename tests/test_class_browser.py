@@ -5,7 +5,8 @@ They join with the code, get states, play three rounds in which one student miss
 round-2 deadline (the model plays that state, and their page says so), and the teacher
 exports the session; ``negotiate run --choices`` on the same scenario and seed then writes
 the same tables. Every response the pages get is checked for an error status. Screenshots
-of the projector, a student's page and the debrief go to ``docs/`` (1280×720).
+of the projector, a student's page and the debrief go to ``test-artifacts/`` (1280×720;
+``NEGOTIATE_DOCS_SCREENSHOTS=1`` writes them to ``docs/``).
 
 Needs Debian's Chromium and the Solara asset cache (see tests/test_viz_browser.py).
 """
@@ -23,7 +24,9 @@ from tests.conftest import DEFAULT_SCENARIO, ROOT
 pytestmark = pytest.mark.browser
 
 APP = ROOT / "viz" / "classroom" / "app.py"
-DOCS = ROOT / "docs"
+# screenshots go to test-artifacts/ (docs/class_*.png are copies of them, refreshed by
+# running with NEGOTIATE_DOCS_SCREENSHOTS=1), so a test run never edits tracked files
+DOCS = ROOT / ("docs" if os.environ.get("NEGOTIATE_DOCS_SCREENSHOTS") else "test-artifacts")
 KEY = "test-teacher-key"
 NAMES = ("Ann", "Bob", "Cem")
 
@@ -173,7 +176,7 @@ def test_a_class_plays_three_rounds_and_exports(served, browser, exports, tmp_pa
     # round 3 (a student's page as it opens, for docs/)
     bob.wait(".cls-round[data-round='3']")
     bob.wait(".cls-submit:not([disabled])")
-    DOCS.mkdir(exist_ok=True)
+    DOCS.mkdir(parents=True, exist_ok=True)
     bob.page.evaluate("window.scrollTo(0, 0)")
     bob.page.screenshot(path=str(DOCS / "class_student.png"))
     for s in students:
