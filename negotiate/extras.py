@@ -17,12 +17,13 @@ DISTRIBUTION = "coalition-negotiation"
 
 #: The modules each extra provides that the code imports (pyproject.toml's extras).
 EXTRAS: dict[str, tuple[str, ...]] = {
-    "viz": ("solara", "ipyvuetify", "ipyvue", "altair"),
+    "viz": ("solara", "ipyvuetify", "ipyvue", "altair", "segno"),
     "sweep": ("pyarrow", "dask", "distributed", "SALib", "prim"),
 }
 
 #: The extra each subcommand needs (commands not listed need only the plain install).
-COMMAND_EXTRAS: dict[str, str] = {"viz": "viz", "sweep": "sweep", "sensitivity": "sweep"}
+COMMAND_EXTRAS: dict[str, str] = {"viz": "viz", "class": "viz", "sweep": "sweep",
+                                  "sensitivity": "sweep", "calibrate": "sweep"}
 
 _EXTRA_OF_MODULE = {module: extra for extra, modules in EXTRAS.items() for module in modules}
 
