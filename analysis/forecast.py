@@ -18,7 +18,7 @@ import pandas as pd
 from model.actors import ActorTable
 from model.mechanisms import condorcet_median, get_mechanism, weighted_mean
 
-Summary = Literal["mean", "median"]
+Summary = Literal["mean", "median", "probable"]
 
 
 @dataclass(frozen=True)
@@ -130,6 +130,11 @@ def forecast_outcome(
         raise ValueError("forecast_outcome forecasts one issue: give a 1-D table")
     if rounds < 0:
         raise ValueError(f"rounds must be >= 0, got {rounds}")
+    if mechanism == "smp":
+        return _smp_outcome(table, x, lo=lo, hi=hi, rounds=rounds, options=options,
+                            summary=summary)
+    if summary == "probable":
+        raise ValueError("summary 'probable' (the most probable position) is the SMP's")
     step = get_mechanism(mechanism)
     rng = np.random.default_rng(seed)
     opts = dict(options or {})
@@ -144,6 +149,37 @@ def forecast_outcome(
     if summary == "median":
         return weighted_median(table.c, x, table.s)
     raise ValueError(f"summary must be 'mean' or 'median', got {summary!r}")
+
+
+def _smp_outcome(table: ActorTable, x: np.ndarray, *, lo: float, hi: float, rounds: int,
+                 options: Mapping[str, Any] | None, summary: Summary) -> float:
+    """KTAB's SMP to its own stopping rule (at most ``rounds`` turns; 0: KTAB's 100).
+
+    Actors with zero salience are left out of the bargaining: KTAB's distance is undefined
+    for them, and every summary weighs them by c·s = 0 anyway. Fewer than three actors with
+    a salience (KTAB's minimum) bargain nothing: the summary of the input. ``summary =
+    "probable"`` is the final position of the actor whose position has the highest PCE
+    probability, KTAB's own reading of its outcome (Wise & Bankes 2015)."""
+    from model.mechanisms.smp import SMPOptions, smp_negotiate
+
+    keep = np.asarray(table.s, dtype=float) > 0
+    final = x.copy()
+    probable = None
+    if keep.sum() >= 3:
+        opts = SMPOptions(**dict(options or {}))
+        hist = smp_negotiate(x[keep, None], np.asarray(table.c)[keep],
+                             np.asarray(table.s, dtype=float)[keep, None], lo=lo, hi=hi,
+                             options=opts, max_turns=rounds or None)
+        final[keep] = hist.positions[-1, :, 0]
+        probable = float(hist.positions[-1, int(np.argmax(hist.probabilities[-1])), 0])
+    if summary == "mean":
+        return float(weighted_mean(table.c, final, table.s))
+    if summary == "median":
+        return weighted_median(table.c, final, table.s)
+    if summary == "probable":
+        return probable if probable is not None else float(
+            weighted_mean(table.c, final, table.s))
+    raise ValueError(f"summary must be 'mean', 'median' or 'probable', got {summary!r}")
 
 
 def forecast_issues(

@@ -41,7 +41,12 @@ GRID: dict[str, list[tuple[dict[str, Any], int, float | None, str]]] = {
     "compromise": [({"rate": 0.5}, 10, None, "declared")],
     "hk": [({"epsilon": e}, 100, 1e-9, "declared") for e in (0.1, 0.2, 0.3, 0.5)],
     "deffuant": [({"d": d, "mu": 0.3}, 50, None, "declared") for d in (0.2, 0.5)],
+    # KTAB's SMP to its own stopping rule (rounds 0 = KTAB's at most 100 turns), default
+    # options and the non-default voting rule and PCE model of KTAB's smpExample
+    "smp": [({}, 0, None, "declared"),
+            ({"voting": "PropCbc", "pce": "MarkovIncentive"}, 0, None, "declared")],
 }
+SUMMARIES = {"smp": ("mean", "median", "probable")}
 DEFAULT_RUN = ({}, 100, 1e-4, "declared")
 
 
@@ -87,9 +92,10 @@ def rows(issues: list[DeuIssue]) -> list[tuple[str, str, np.ndarray | str]]:
                 _errors(issues, lambda i, _: weighted_median(i.table.c, i.table.x, i.table.s))))
     for name in MECHANISMS:
         for options, rounds, tol, scale in GRID.get(name, [DEFAULT_RUN]):
-            for summary in ("mean", "median"):
+            for summary in SUMMARIES.get(name, ("mean", "median")):
                 opts = ", ".join(f"{k}={v}" for k, v in options.items())
-                stop = f"≤{rounds} rounds (stop at a fixed point)" if tol else f"{rounds} rounds"
+                stop = (f"≤{rounds} rounds (stop at a fixed point)" if tol else
+                        "KTAB's stopping rule" if not rounds else f"{rounds} rounds")
                 desc = "; ".join(p for p in (opts, stop, f"scale {scale}", summary) if p)
                 run = _mechanism_run(name, options, rounds, tol, scale, summary)
                 try:

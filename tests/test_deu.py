@@ -136,3 +136,28 @@ def test_training_half_reproduces_the_published_baselines():
 def test_cli_on_the_training_half_prints_the_compromise_error(capsys):
     assert main(["forecast", str(TRAIN), "--format", "deu", "--mechanism", "compromise"]) == 0
     assert "mean absolute error   24.34" in capsys.readouterr().out
+
+
+def test_smp_forecast_leaves_out_actors_without_salience_and_reads_its_probable_position():
+    """On a DEU-like issue the SMP bargains among the actors with a salience (KTAB's
+    distance is undefined without one; they weigh nothing in any forecast): adding an actor
+    with zero salience at the far end changes nothing; the 'probable' summary is one of the
+    final positions, and it differs from the weighted mean on an asymmetric table."""
+    names = ["a", "b", "c", "d"]
+    base = ActorTable(names=names, c=np.array([3.0, 1.0, 2.0, 1.0]),
+                      x=np.array([10.0, 40.0, 70.0, 90.0]), s=np.array([0.9, 0.5, 0.6, 0.3]))
+    extra = ActorTable(names=[*names, "z"], c=np.append(base.c, 5.0),
+                       x=np.append(base.x, 100.0), s=np.append(base.s, 0.0))
+    for summary in ("mean", "median", "probable"):
+        one = forecast_outcome(base, "smp", lo=0, hi=100, rounds=0, summary=summary)
+        two = forecast_outcome(extra, "smp", lo=0, hi=100, rounds=0, summary=summary)
+        assert one == pytest.approx(two)
+    from model.mechanisms.smp import smp_negotiate
+
+    hist = smp_negotiate(base.x[:, None], base.c, base.s[:, None], lo=0, hi=100)
+    probable = forecast_outcome(base, "smp", lo=0, hi=100, rounds=0, summary="probable")
+    assert np.isclose(hist.positions[-1, :, 0], probable).any()
+    mean = forecast_outcome(base, "smp", lo=0, hi=100, rounds=0, summary="mean")
+    assert not np.isclose(mean, probable)
+    with pytest.raises(ValueError, match="SMP"):
+        forecast_outcome(base, "eum", lo=0, hi=100, rounds=1, summary="probable")
