@@ -115,6 +115,7 @@ class NegotiationModel(mesa.Model):
             seed = parameters.pop("seed")
             rng = seed if rng is None else rng
         super().__init__(rng=rng)
+        self._choices: dict[str, StateChoice] = {}  # for the next step (play)
         if not isinstance(scenario, Scenario):
             raise TypeError("NegotiationModel takes a Scenario (read files with "
                             f"inputs.scenario_file.load_scenario), got {type(scenario).__name__}")
@@ -518,13 +519,22 @@ class NegotiationModel(mesa.Model):
                 self.ideals[movers] + a * (self.stated[movers] - self.ideals[movers]), movers)
         self.deal = weighted_mean(self.capability[idx], self.stated[idx], self.saliences[idx])
 
-    def step(self, choices: Mapping[str, StateChoice] | None = None) -> None:
-        """One meeting. ``choices``: classroom players' choices for their states (the model
-        plays every other state); see :class:`agents.state.StateChoice`."""
+    def play(self, choices: Mapping[str, StateChoice] | None = None) -> None:
+        """One meeting with classroom players' choices for their states (the model plays
+        every other state; see :class:`agents.state.StateChoice`). Mesa 3.4+ wraps ``step``
+        and calls it without arguments, so the choices reach it through this method."""
+        self._choices = dict(choices or {})
+        try:
+            self.step()
+        finally:
+            self._choices = {}
+
+    def step(self) -> None:
+        """One meeting (with the choices given to :meth:`play`, if any)."""
         if self.round >= self.total_rounds:
             self.running = False
             return
-        choices = dict(choices or {})
+        choices = self._choices
         for code in choices:
             if code not in self.states or self.states[code].kind != "state":
                 raise ValueError(f"no state {code!r} to play")

@@ -138,9 +138,9 @@ def finish_round(model: NegotiationModel, observers: Sequence[Any] = ()) -> Roun
 
 def play_round(model: NegotiationModel, observers: Sequence[Any] = (),
                choices: Mapping[str, Any] | None = None) -> RoundRows:
-    """One round (``model.step(choices)``: classroom players' choices for their states, the
+    """One round (``model.play(choices)``: classroom players' choices for their states, the
     model plays the rest), then its rows to each observer's ``on_round``."""
-    model.step(choices)
+    model.play(choices)
     return finish_round(model, observers)
 
 

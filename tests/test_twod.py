@@ -248,20 +248,20 @@ def test_a_players_choice_is_bounded_and_not_moved_by_the_mechanism():
     before = (gb.presence, gb.guarantee)
     choice = StateChoice(presence=100.0, guarantee=100.0, salience_presence=0.9,
                          salience_guarantee=0.2, pledges=frozenset({"ground", "training"}))
-    model.step({"GB": choice})
+    model.play({"GB": choice})
     assert gb.presence == before[0] + 10 and gb.guarantee == before[1] + 10
     assert set(gb.pledges) | set(gb.intended) <= {"ground", "training"}
     assert "training" in gb.pledges  # offered, and its guarantee (45) allows it
     fr_choice = StateChoice(presence=60.0, guarantee=35.0, salience_presence=0.85,
                             salience_guarantee=0.6, pledges=frozenset())
-    model.step({"FR": fr_choice})
+    model.play({"FR": fr_choice})
     assert model.states["FR"].pledges == {} and model.states["FR"].stance == "none"
     us_choice = StateChoice(presence=50.0, guarantee=50.0, salience_presence=0.5,
                             salience_guarantee=0.5, pledges=frozenset({"ground"}))
-    model.step({"US": us_choice})
+    model.play({"US": us_choice})
     assert model.states["US"].presence == 0  # its red line clips the choice
     with pytest.raises(ValueError, match="no state"):
-        model.step({"RU": us_choice})
+        model.play({"RU": us_choice})
 
 
 def test_deploy_now_needs_the_deals_terms_not_only_the_states_wish():

@@ -155,9 +155,9 @@ class LiveModel(NegotiationModel):
         self.observers: list[Any] = []
         finish_round(self, self.observers)  # round 0
 
-    def step(self, choices: Any = None) -> None:
+    def step(self) -> None:
         """One round, as :func:`model.run.play_round` plays it (Mesa calls ``step``)."""
-        super().step(choices)
+        super().step()
         finish_round(self, self.observers)
 
 

@@ -1,4 +1,4 @@
-"""Students' choices in the model: the hook ``NegotiationModel.step(choices=...)``, and replay.
+"""Students' choices in the model: the hook ``NegotiationModel.play(choices)``, and replay.
 
 A state played by a student states its own position each round; the mechanism does not move
 it that round (it still moves everyone else, with the student's position among the inputs);
@@ -134,7 +134,7 @@ def replay(scenario: Scenario, seed: int, rounds: int | None,
     plays every state without a choice. ``choices = {}`` is the model alone."""
     model = build_model(scenario, seed, rounds, parameters)
     while model.running:
-        model.step(choices.get(model.round + 1, {}))
+        model.play(choices.get(model.round + 1, {}))
     return Replay(model, finish_tables(model))
 
 
@@ -164,7 +164,7 @@ def models_by_round(scenario: Scenario, seed: int, rounds: int | None,
     for r in range(last + 1):
         model = build_model(scenario, seed, rounds, parameters)
         while model.round < r and model.running:
-            model.step(choices.get(model.round + 1, {}))
+            model.play(choices.get(model.round + 1, {}))
         out.append(model)
     return out
 

@@ -455,7 +455,7 @@ class ClassSession:
                 raise ClassError(why)
             seated = self._make_view().seated_states
             choices = dict(self._submissions)
-            self.model.step(choices)
+            self.model.play(choices)
             record = RoundRecord(
                 round=self.model.round, choices=choices,
                 players=dict(seated),
@@ -577,7 +577,7 @@ def load_session(data: Mapping[str, Any], *, code: str | None = None) -> ClassSe
             session._seats[number_] = Seat(number_, name, f"reloaded-{number_}", state)
             session._next_seat = max(session._next_seat, number_ + 1)
         for rnd, choices, players, missed, by in history:
-            session.model.step(choices)
+            session.model.play(choices)
             session._history.append(RoundRecord(rnd, choices, players, missed, by))
         session._locked = True
         session._phase = "finished" if not session.model.running else "lobby"
