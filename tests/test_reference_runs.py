@@ -1,0 +1,28 @@
+"""The faster run path gives the same bytes as the code before it (main 9427219).
+
+``tests/data/run_digests.json`` was written by ``tests/reference_runs.py`` from that code;
+a digest covers every column's dtype and every value of every table of a run, and of every
+exported table of two sweeps (serial and process executors)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from model.run import run_one
+from tests.reference_runs import DIGESTS, RUN_CASES, run_digest, run_sweep_case
+
+EXPECTED = json.loads(DIGESTS.read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("label", "params", "seed"), RUN_CASES, ids=[c[0] for c in RUN_CASES])
+def test_run_tables_match_the_reference(label, params, seed):
+    assert run_digest(run_one(params, seed)) == EXPECTED["runs"][label]
+
+
+@pytest.mark.parametrize(("name", "executor", "workers"),
+                         [("ranges", "serial", 1), ("grid", "process", 2)])
+def test_sweep_tables_match_the_reference(tmp_path, name, executor, workers):
+    got = run_sweep_case(name, tmp_path / name, executor=executor, workers=workers)
+    assert got == EXPECTED["sweeps"][name]
