@@ -43,6 +43,24 @@ from model.scenario import Round, Scenario, load_scenario, with_overrides
 
 
 @dataclass(frozen=True)
+class BargainingRound:
+    """What a round's shocks and bargaining leave, before any state decides: a function of
+    the scenario and :data:`BARGAINING_PARAMETERS` alone when every mechanism is seed-free,
+    since no stance, pledge or threat feeds back into positions."""
+
+    stated: np.ndarray
+    ideals: np.ndarray
+    saliences: np.ndarray
+    deal: np.ndarray | float
+    ceasefire: bool
+    un_mandate: bool
+    us_level: float
+    us_low: float
+    threat_shock: float
+    events: tuple
+
+
+@dataclass(frozen=True)
 class Event:
     round: int
     date: dt.date | None
@@ -55,6 +73,14 @@ class Event:
 
 
 PLEDGE_TYPES = ("ground", "air", "maritime", "training", "logistics", "monitoring")
+# Mechanisms that never draw a random number (their step ignores ``rng``): the model calls
+# them with ``rng=None``, so the bargaining of a run cannot depend on its seed
+SEED_FREE_MECHANISMS = frozenset({"smp", "eum", "compromise", "hk"})
+# Every parameter the shocks, the bargaining and the ideal adjustment read (nothing else in
+# ``Parameters`` reaches them; ``tests/test_shared_bargaining.py`` checks it)
+BARGAINING_PARAMETERS = ("mechanism", "mechanism_presence", "mechanism_guarantee",
+                         "turns_per_meeting", "accommodation", "freeze_positions", "max_move",
+                         "us_backstop", "ceasefire_round")
 Bargain = Callable[[np.ndarray, np.ndarray, np.ndarray, np.random.Generator, float, float],
                    np.ndarray]
 
@@ -100,6 +126,13 @@ class NegotiationModel(mesa.Model):
 
     Arrays (rows in scenario order, one column per dimension): ``ideals``, ``stated``,
     ``saliences``; ``positions`` is the stated presence (the first dimension).
+
+    ``shared_bargaining``: a dict the caller keeps across runs (the sweep worker, per
+    process). When every mechanism is seed-free, the rounds' shocks and bargaining depend
+    only on the scenario and :data:`BARGAINING_PARAMETERS`, not on the seed (which enters
+    through the private offsets, drawn once, and random mechanisms): the first run of those
+    inputs records each round's result there, the others replay it instead of bargaining
+    again. Identical tables either way (``tests/test_shared_bargaining.py``).
     """
 
     def __init__(
@@ -110,6 +143,7 @@ class NegotiationModel(mesa.Model):
         rounds: int | None = None,
         overrides: dict[str, Any] | None = None,
         datacollector: bool = True,
+        shared_bargaining: dict | None = None,
         **parameters: Any,
     ) -> None:
         if "seed" in parameters:  # Mesa < 3.4 style, and mesa.batch_run
@@ -149,6 +183,11 @@ class NegotiationModel(mesa.Model):
         if self._bargain_joint is not None and any(
                 getattr(self.params, f"mechanism_{k}", None) for k in self.keys):
             self._bargain_joint = None  # a per-dimension choice overrides the joint one
+        used = {"smp"} if self._bargain_joint is not None else {
+            getattr(self.params, f"mechanism_{k}", None) or (
+                "eum" if self.params.mechanism == "smp" else self.params.mechanism)
+            for k in self.keys}
+        self._seed_free = used <= SEED_FREE_MECHANISMS
 
         self.codes = list(scenario.actors)
         actors = [scenario.actors[c] for c in self.codes]
@@ -246,6 +285,9 @@ class NegotiationModel(mesa.Model):
         ) if datacollector else None
         self.round_record: list[dict[str, Any]] = []
         self.actor_record: list[tuple] = []
+        self._shared: list[BargainingRound] | None = None
+        if shared_bargaining is not None and self._seed_free:
+            self._shared = shared_bargaining.setdefault(self._bargaining_key(), [])
         for agent in self.states.values():
             agent.bloc = agent.classify()
         self._record()
@@ -385,6 +427,15 @@ class NegotiationModel(mesa.Model):
         absent = set(spec.absent) if spec else set()
         return [c for c in present if c not in absent]
 
+    def _bargaining_key(self) -> tuple:
+        """Everything the shocks and the bargaining of every round read (a dict key)."""
+        arrays = (self.capability, self.ideals, self.stated, self.saliences, self.ceilings,
+                  self.bargains, self.lo, self.hi)
+        return (tuple(a.tobytes() for a in arrays), tuple(self.codes), tuple(self.keys),
+                self.total_rounds, self._us_level, self._us_start,
+                tuple(getattr(self.params, k) for k in BARGAINING_PARAMETERS),
+                repr(self.scenario_config.rounds))
+
     # -- the round ----------------------------------------------------------------------
     def _log(self, spec: Round | None, text: str) -> None:
         venue = spec.venue if spec else "Extra round"
@@ -450,6 +501,7 @@ class NegotiationModel(mesa.Model):
 
     def inject(self, kind: str, value: float, note: str) -> None:
         """A what-if shock from outside the scenario (the live view's buttons), effective now."""
+        self._shared = None  # from now on this run bargains on its own
         if kind == "us_backstop":
             if self.us_index is None:
                 self._us_level = float(np.clip(value, 0.0, 1.0))
@@ -469,14 +521,15 @@ class NegotiationModel(mesa.Model):
         x = self.stated[idx].copy()
         c, s = self.capability[idx], self.saliences[idx]
         fixed = ~self.bargains[idx]
+        rng = None if self._seed_free else self.rng  # a seed-free mechanism never draws
         for _ in range(self.params.turns_per_meeting):
             if self._bargain_joint is not None:
                 lo = float(self.lo[0]) if np.all(self.lo == self.lo[0]) else self.lo
                 hi = float(self.hi[0]) if np.all(self.hi == self.hi[0]) else self.hi
-                new = np.asarray(self._bargain_joint(x, c, s, self.rng, lo, hi), dtype=float)
+                new = np.asarray(self._bargain_joint(x, c, s, rng, lo, hi), dtype=float)
             else:
                 new = np.column_stack([
-                    self._bargain[k](x[:, k], c, s[:, k], self.rng,
+                    self._bargain[k](x[:, k], c, s[:, k], rng,
                                      float(self.lo[k]), float(self.hi[k]))
                     for k in range(self.n_dims)])
             new[fixed] = x[fixed]
@@ -523,10 +576,7 @@ class NegotiationModel(mesa.Model):
                 raise ValueError(f"no state {code!r} to play")
         self.round += 1
         spec = self.round_spec(self.round)
-        threat_shock = self._apply_shocks(spec)
-        if self.us_index is not None:
-            self._us_low = min(self._us_low, self.us_backstop)
-        self._move_positions(spec, choices)
+        threat_shock = self._bargaining_round(spec, choices)
 
         before = {code: (dict(a.pledges), a.bloc, a.stance) for code, a in self.states.items()}
         decided: dict[str, Decision] = {
@@ -562,6 +612,37 @@ class NegotiationModel(mesa.Model):
         self._record()
         if self.round >= self.total_rounds:
             self.running = False
+
+    def _bargaining_round(self, spec: Round | None,
+                          choices: Mapping[str, StateChoice]) -> float:
+        """The round's shocks, bargaining and ideal adjustment (replayed from
+        ``shared_bargaining`` when another run of the same inputs recorded it); returns the
+        threat the shocks add."""
+        shared = self._shared
+        if shared is not None and (choices or len(shared) < self.round - 1):
+            shared = self._shared = None  # a player's choice: this run's own bargaining
+        if shared is not None and len(shared) >= self.round:
+            r = shared[self.round - 1]
+            self.stated, self.ideals = r.stated.copy(), r.ideals.copy()
+            self.saliences = r.saliences.copy()
+            self.deal = r.deal.copy() if isinstance(r.deal, np.ndarray) else r.deal
+            self.ceasefire, self.un_mandate = r.ceasefire, r.un_mandate
+            self._us_level, self._us_low = r.us_level, r.us_low
+            self.events.extend(r.events)
+            return r.threat_shock
+        first_event = len(self.events)
+        threat_shock = self._apply_shocks(spec)
+        if self.us_index is not None:
+            self._us_low = min(self._us_low, self.us_backstop)
+        self._move_positions(spec, choices)
+        if shared is not None:
+            shared.append(BargainingRound(
+                self.stated.copy(), self.ideals.copy(), self.saliences.copy(),
+                self.deal.copy() if isinstance(self.deal, np.ndarray) else self.deal,
+                self.ceasefire, self.un_mandate,
+                self._us_level, self._us_low, threat_shock,
+                tuple(self.events[first_event:])))
+        return threat_shock
 
     def _record(self) -> None:
         """This round's model values and, per actor, positions, pledges, stance."""
