@@ -225,17 +225,20 @@ class StateAgent(mesa.Agent):
         share = min(1.0, 0.25 + 0.75 * (eff - threshold) / self.model.params.pledge_ramp)
         return round(capacity * share)
 
-    def decide(self, offered: Iterable[str] | None = None) -> Decision:
+    def decide(self, offered: Iterable[str] | None = None, *,
+               will: list[float] | None = None) -> Decision:
         """This round's stance and pledges; does not change state (the model applies them).
 
-        ``offered``: the kinds a classroom player offers (None: the model decides)."""
+        ``offered``: the kinds a classroom player offers (None: the model decides); ``will``:
+        this state's :meth:`willingness`, when the model computed every state's at once."""
         m = self.model
         if self.kind == "host":
             return Decision("host", {}, {}, [], "", False)
         if self.kind != "state" or self.opposes_presence:
             return Decision("opposed", {}, {}, [], "", False)
         allowed = None if offered is None else set(offered)
-        will = self.willingness()
+        if will is None:
+            will = self.willingness()
         before, pending, blocked = self.condition_status()
         types = m.scenario_config.contribution_types
         inside: dict[str, float] = {}

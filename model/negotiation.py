@@ -150,6 +150,7 @@ class NegotiationModel(mesa.Model):
             seed = parameters.pop("seed")
             rng = seed if rng is None else rng
         super().__init__(rng=rng)
+        self._us_now: float | None = None  # the US backstop, fixed while states decide
         if scenario is None:
             from model.resources import DEFAULT_SCENARIO
 
@@ -209,6 +210,23 @@ class NegotiationModel(mesa.Model):
             cls = OpposerAgent if actor.kind == "opposer" else StateAgent
             self.states[code] = cls(self, code, actor, i, float(offsets[i]))
         self.opposer = next((a for a in self.states.values() if isinstance(a, OpposerAgent)), None)
+        self.offsets = np.array([a.offset for a in self.states.values()], dtype=float)
+        n = len(actors)
+        # friends as a count matrix (a friend outside the scenario is never willing) and,
+        # per actor, how many friends it names and how many other potential contributors
+        # it has: the bandwagon shares of all states at once (:meth:`willingness_all`)
+        row = {c: i for i, c in enumerate(self.codes)}
+        self._friends = np.zeros((n, n), dtype=np.int64)
+        for i, a in enumerate(self.states.values()):
+            for f in a.friends:
+                if f in row:
+                    self._friends[i, row[f]] += 1
+        self._n_friends = np.array([len(a.friends) for a in self.states.values()],
+                                   dtype=np.int64)
+        self._others = np.array([0] * n, dtype=np.int64)
+        self._burden_rows = np.array([c != "US" for c in self.codes])
+        self._will: np.ndarray | None = None  # this round's willingness, while states decide
+        self._nato_now: bool | None = None
         self.ceilings = np.full((len(actors), self.n_dims), np.inf)
         thresholds: dict[str, dict[str, float]] = {}
         for t, spec in types.items():
@@ -233,6 +251,8 @@ class NegotiationModel(mesa.Model):
         self.bargains = np.array([a.moved_by == "bargaining" for a in actors])
         self.nato_mask = np.array([a.nato for a in actors])
         self.n_contributors = sum(a.kind == "state" for a in actors)  # potential ones
+        self._others = self.n_contributors - np.array([a.kind == "state" for a in actors],
+                                                      dtype=np.int64)
         self.un_mandate_blocked = self.opposer is not None and not any(
             sh.kind == "un_mandate" for r in scenario.rounds for sh in r.shocks)
 
@@ -307,6 +327,8 @@ class NegotiationModel(mesa.Model):
     @property
     def us_backstop(self) -> float:
         """The US position on the guarantee dimension, mapped onto 0..1 (the backstop)."""
+        if self._us_now is not None:
+            return self._us_now
         if self.us_index is None:
             return self._us_level
         g = self.guarantee_index
@@ -353,8 +375,39 @@ class NegotiationModel(mesa.Model):
                          if friends else 0.0)
         return share_all, share_friends
 
+    def willingness_all(self) -> np.ndarray:
+        """Every actor's willingness per dimension, (n, d): the rule of
+        :meth:`agents.state.StateAgent.willingness` in numpy, the same operations in the
+        same order (so the same bits), for all states at once."""
+        p = self.params
+        n = len(self.codes)
+        out = np.empty((n, self.n_dims))
+        willing = np.array([c in self.willing_codes for c in self.codes], dtype=np.int64)
+        contrib = (willing if self.n_dims == 1 else
+                   np.array([c in self.contributor_codes for c in self.codes], dtype=np.int64))
+        has_friends = self._n_friends > 0
+        friends_n = np.where(has_friends, self._n_friends, 1)
+        has_others = self._others != 0
+        others_n = np.where(has_others, self._others, 1)
+        for k in range(self.n_dims):
+            w = willing if k == 0 else contrib
+            share_all = np.where(has_others, (w.sum() - w) / others_n, 0.0)
+            share_friends = np.where(has_friends, (self._friends @ w) / friends_n, 0.0)
+            pull = p.bandwagon * ((1 - p.friend_weight) * share_all
+                                  + p.friend_weight * share_friends)
+            out[:, k] = self.ideals[:, k] + self.offsets + pull
+        sal = self.saliences[:, 0]
+        out[:, 0] -= (p.threat_sensitivity * self.russia_threat * p.russia_threat_credibility
+                      * (1 - sal))
+        if p.burden_shift:
+            burden = p.burden_shift * self.us_retreat * sal
+            out[:, 0] += np.where(self._burden_rows, burden, 0.0)
+        return out
+
     def nato_consensus(self) -> bool:
         """Enough NATO members' stated presence reaches a presence in Ukraine (a proxy)."""
+        if self._nato_now is not None:
+            return self._nato_now
         if not self.nato_mask.any():
             return False
         share = np.mean(self.stated[self.nato_mask, 0] >= self.presence_threshold)
@@ -579,9 +632,20 @@ class NegotiationModel(mesa.Model):
         threat_shock = self._bargaining_round(spec, choices)
 
         before = {code: (dict(a.pledges), a.bloc, a.stance) for code, a in self.states.items()}
-        decided: dict[str, Decision] = {
-            code: a.decide(choices[code].pledges if code in choices else None)
-            for code, a in self.states.items()}
+        # what every state reads is fixed while they decide (simultaneous decisions): the
+        # willingness of all states in one numpy pass, NATO consensus and the US backstop
+        self._nato_now = None
+        self._nato_now = self.nato_consensus()
+        self._us_now = self.us_backstop
+        self._will = self.willingness_all()
+        rows = self._will.tolist()
+        try:
+            decided: dict[str, Decision] = {
+                code: a.decide(choices[code].pledges if code in choices else None,
+                               will=rows[a.index])
+                for code, a in self.states.items()}
+        finally:
+            self._will = self._nato_now = self._us_now = None
         for code, agent in self.states.items():
             agent.apply(decided[code])
         self.committed_codes = frozenset(c for c, a in self.states.items() if a.committed)
