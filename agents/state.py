@@ -121,6 +121,13 @@ class StateAgent(mesa.Agent):
             "opposed" if self.opposes_presence else "none")
         self.bloc = "host" if actor.kind == "host" else "opposed"
         self.willing_rounds = 0  # consecutive rounds willing to deploy: a mandate takes one
+        # the types it can offer at all, in the order of its capacity table (fixed for a run):
+        # (kind, capacity, the type's spec, the index of the dimension that gates it)
+        types = model.scenario_config.contribution_types
+        self.offers = [(kind, capacity, spec, model.dimension_index(spec.dimension))
+                       for kind, capacity in self.capacity.items()
+                       if (spec := types.get(kind)) is not None and capacity > 0
+                       and not any(r.forbids(kind) for r in self.red_lines)]
         self.wants_to_deploy = False  # this round, before conditions
 
     # -- state shared with the model's arrays -------------------------------------------
@@ -240,17 +247,12 @@ class StateAgent(mesa.Agent):
         if will is None:
             will = self.willingness()
         before, pending, blocked = self.condition_status()
-        types = m.scenario_config.contribution_types
         inside: dict[str, float] = {}
         outside: dict[str, float] = {}
         wants_in = False
-        for kind, capacity in self.capacity.items():
-            spec = types.get(kind)
-            if spec is None or capacity <= 0 or any(r.forbids(kind) for r in self.red_lines):
-                continue
+        for kind, capacity, spec, k in self.offers:
             if allowed is not None and kind not in allowed:
                 continue
-            k = m.dimension_index(spec.dimension)
             eff = will[k]
             if eff < spec.min_position:
                 continue

@@ -41,6 +41,12 @@ from model.errors import InputError
 from model.mechanisms import MECHANISMS, weighted_mean
 from model.scenario import Round, Scenario, load_scenario, with_overrides
 
+_LEAN_COLUMNS = ("contributors", "ground_states", "troops_pledged", "mean_position",
+                 "russia_threat", "us_backstop", "ceasefire", "bloc_committed",
+                 "bloc_conditional", "bloc_support", "bloc_opposed", *STANCES,
+                 "willing_troops", "contributors_inside", "contributors_outside",
+                 "troops_deployed", "troops_intended", "deal_presence", "deal_guarantee")
+
 
 @dataclass(frozen=True)
 class BargainingRound:
@@ -712,14 +718,48 @@ class NegotiationModel(mesa.Model):
         """This round's model values and, per actor, positions, pledges, stance."""
         if self.datacollector is not None:
             self.datacollector.collect(self)
-        self.round_record.append({k: f(self) for k, f in self.round_reporters.items()})
         agents = list(self.states.values())
+        stances = [a.stance for a in agents]
+        blocs = [a.bloc for a in agents]
+        self.round_record.append(self._round_values(agents, stances, blocs))
         pledges = np.array([[a.pledges.get(t, 0.0) for t in PLEDGE_TYPES] for a in agents],
                            dtype=float)
         self.actor_record.append((self.stated.copy(), pledges,
-                                  [a.contributor for a in agents], [a.bloc for a in agents],
-                                  [a.stance for a in agents], [a.blocked_by for a in agents],
-                                  self.ideals.copy()))
+                                  [a.contributor for a in agents], blocs, stances,
+                                  [a.blocked_by for a in agents], self.ideals.copy()))
+
+    def _round_values(self, agents: list[StateAgent], stances: list[str],
+                      blocs: list[str]) -> dict[str, Any]:
+        """The values of :attr:`round_reporters`, in their order, from one pass over the
+        states (the same numbers; ``tests/test_model.py`` pins the two against each other)."""
+        if set(self.round_reporters) != set(_LEAN_COLUMNS):  # a caller added a reporter
+            return {k: f(self) for k, f in self.round_reporters.items()}
+        ground = float(sum(a.pledges.get("ground", 0.0) for a in agents))
+        types = self.scenario_config.contribution_types
+        deal = np.atleast_1d(self.deal)
+        values = {
+            "contributors": self.n_contributing,
+            "ground_states": len(self.committed_codes),
+            "troops_pledged": ground,
+            "mean_position": self.mean_position(),
+            "russia_threat": self.russia_threat,
+            "us_backstop": self.us_backstop,
+            "ceasefire": self.ceasefire,
+            **{f"bloc_{b}": blocs.count(b)
+               for b in ("committed", "conditional", "support", "opposed")},
+            **{s: stances.count(s) for s in STANCES},
+            "willing_troops": len(self.willing_codes),
+            "contributors_inside": stances.count("deploy_now")
+            + stances.count("deploy_after_ceasefire"),
+            "contributors_outside": sum(
+                any(v > 0 and not types[k].in_ukraine for k, v in a.pledges.items())
+                for a in agents),
+            "troops_deployed": ground,
+            "troops_intended": float(sum(a.intended.get("ground", 0.0) for a in agents)),
+            "deal_presence": float(deal[0]),
+            "deal_guarantee": float(deal[self.guarantee_index]),
+        }
+        return {k: values[k] for k in self.round_reporters}
 
     def _log_changes(self, spec: Round | None, before: dict) -> None:
         for code, agent in self.states.items():
