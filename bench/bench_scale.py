@@ -13,8 +13,8 @@ PSS and the RSS of the largest process, with the runs done so far (committed bat
 batch size). At ``--kill-at`` of the runs it kills the whole process group with SIGKILL
 (no clean shutdown), then starts the same command with ``--resume`` and lets it finish. It
 prints the slope of memory against runs done (least squares over the samples after the
-first 10% of each session's runs, so the start-up is left out; MB per 10,000 runs) and checks that the finished sweep
-has every run exactly once.
+first 10% of each session's runs, so the start-up is left out; MB per 10,000 runs) and
+checks that the finished sweep has every run exactly once.
 """
 
 from __future__ import annotations
