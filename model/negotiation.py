@@ -29,7 +29,6 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import mesa
@@ -39,7 +38,7 @@ from agents import OpposerAgent, StateAgent, StateChoice
 from agents.state import STANCES, Decision
 from model.errors import InputError
 from model.mechanisms import MECHANISMS, weighted_mean
-from model.scenario import Round, Scenario, load_scenario, with_overrides
+from model.scenario import Round, Scenario, with_overrides
 
 _LEAN_COLUMNS = ("contributors", "ground_states", "troops_pledged", "mean_position",
                  "russia_threat", "us_backstop", "ceasefire", "bloc_committed",
@@ -143,7 +142,7 @@ class NegotiationModel(mesa.Model):
 
     def __init__(
         self,
-        scenario: Scenario | str | Path | None = None,
+        scenario: Scenario,
         *,
         rng: int | np.random.Generator | None = None,
         rounds: int | None = None,
@@ -157,12 +156,9 @@ class NegotiationModel(mesa.Model):
             rng = seed if rng is None else rng
         super().__init__(rng=rng)
         self._us_now: float | None = None  # the US backstop, fixed while states decide
-        if scenario is None:
-            from model.resources import DEFAULT_SCENARIO
-
-            scenario = DEFAULT_SCENARIO
         if not isinstance(scenario, Scenario):
-            scenario = load_scenario(scenario)
+            raise TypeError("NegotiationModel takes a Scenario (read files with "
+                            f"inputs.scenario_file.load_scenario), got {type(scenario).__name__}")
         scenario = with_overrides(
             scenario, {**parameters, **(overrides or {})}, origin="parameters"
         )

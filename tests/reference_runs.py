@@ -95,7 +95,7 @@ def run_digest(tables: Any) -> dict[str, str]:
 
 def sweep_digest(out: Path) -> dict[str, str]:
     """Digests of every exported table of a finished sweep (run timings dropped)."""
-    from model.sweep.tables import export
+    from sweep.tables import export
 
     got = {}
     for what in ("runs", "outcomes", "rounds", "actors", "stats"):
@@ -109,8 +109,8 @@ def sweep_digest(out: Path) -> dict[str, str]:
 
 def run_sweep_case(name: str, out: Path, executor: str = "serial", workers: int = 1
                    ) -> dict[str, str]:
-    from model.sweep.runner import run_sweep
-    from model.sweep.spec import load_sweep
+    from sweep.runner import run_sweep
+    from sweep.spec import load_sweep
 
     path = out.parent / f"{name}.toml"
     path.write_text(SWEEP_CASES[name].format(
@@ -123,11 +123,12 @@ def run_sweep_case(name: str, out: Path, executor: str = "serial", workers: int 
 def main() -> None:
     import tempfile
 
+    from inputs.scenario_file import default_scenario
     from model.run import run_one
 
     result: dict[str, Any] = {"runs": {}, "sweeps": {}}
     for label, params, seed in RUN_CASES:
-        result["runs"][label] = run_digest(run_one(params, seed))
+        result["runs"][label] = run_digest(run_one(params, seed, scenario=default_scenario()))
     with tempfile.TemporaryDirectory() as tmp:
         for name in SWEEP_CASES:
             result["sweeps"][name] = run_sweep_case(name, Path(tmp) / name)

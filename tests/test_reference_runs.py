@@ -10,6 +10,7 @@ import json
 
 import pytest
 
+from inputs.scenario_file import default_scenario
 from model.run import run_one
 from tests.reference_runs import DIGESTS, RUN_CASES, run_digest, run_sweep_case
 
@@ -18,7 +19,7 @@ EXPECTED = json.loads(DIGESTS.read_text(encoding="utf-8"))
 
 @pytest.mark.parametrize(("label", "params", "seed"), RUN_CASES, ids=[c[0] for c in RUN_CASES])
 def test_run_tables_match_the_reference(label, params, seed):
-    assert run_digest(run_one(params, seed)) == EXPECTED["runs"][label]
+    assert run_digest(run_one(params, seed, scenario=default_scenario())) == EXPECTED["runs"][label]
 
 
 @pytest.mark.parametrize(("name", "executor", "workers"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from inputs.scenario_file import default_scenario
 from model.negotiation import BARGAINING_PARAMETERS, NegotiationModel
 from model.run import tables_of
 from model.scenario import Parameters
@@ -16,8 +17,8 @@ from tests.reference_runs import run_digest
 
 
 def run(params: dict, seed: int, shared: dict | None) -> NegotiationModel:
-    model = NegotiationModel(None, rng=seed, datacollector=False, shared_bargaining=shared,
-                             **params)
+    model = NegotiationModel(default_scenario(), rng=seed, datacollector=False,
+                             shared_bargaining=shared, **params)
     while model.running:
         model.step()
     return model
