@@ -18,15 +18,21 @@ def run_one(
     *,
     scenario: Scenario,
     rounds: int | None = None,
+    shared_bargaining: dict | None = None,
 ) -> RunTables:
     """Build the model from ``scenario`` with ``parameters`` (model parameters and dotted actor
     paths such as ``actors.DE.salience``), run every round, then the ceasefire phase when the
     scenario has one (``extra["outcomes"]``, ``extra["ceasefire_states"]``,
-    ``extra["ceasefire_events"]``; :mod:`model.ceasefire`), and return its tables."""
+    ``extra["ceasefire_events"]``; :mod:`model.ceasefire`), and return its tables.
+
+    ``shared_bargaining``: a dict kept across runs, in which runs of the same bargaining
+    inputs share their rounds' shocks and bargaining (:class:`NegotiationModel`; the same
+    tables either way)."""
     params = dict(parameters or {})
     overrides = {k: params.pop(k) for k in list(params) if "." in k}
     model = NegotiationModel(scenario, rng=seed, rounds=rounds, overrides=overrides,
-                             datacollector=False, **params)
+                             datacollector=False, shared_bargaining=shared_bargaining,
+                             **params)
     while model.running:
         model.step()
     tables = tables_of(model)

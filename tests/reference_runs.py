@@ -107,8 +107,8 @@ def sweep_digest(out: Path) -> dict[str, str]:
     return got
 
 
-def run_sweep_case(name: str, out: Path, executor: str = "serial", workers: int = 1
-                   ) -> dict[str, str]:
+def run_sweep_case(name: str, out: Path, executor: str = "serial", workers: int = 1,
+                   share: bool = True) -> dict[str, str]:
     from sweep.runner import run_sweep
     from sweep.spec import load_sweep
 
@@ -116,7 +116,7 @@ def run_sweep_case(name: str, out: Path, executor: str = "serial", workers: int 
     path.write_text(SWEEP_CASES[name].format(
         scenario=ROOT / "configs" / "coalition_of_the_willing.toml"), encoding="utf-8")
     run_sweep(load_sweep(path), out, executor=executor, workers=workers, quiet=True,
-              log=lambda m: None)
+              log=lambda m: None, share_bargaining=share)
     return sweep_digest(out)
 
 

@@ -22,8 +22,11 @@ def test_run_tables_match_the_reference(label, params, seed):
     assert run_digest(run_one(params, seed, scenario=default_scenario())) == EXPECTED["runs"][label]
 
 
-@pytest.mark.parametrize(("name", "executor", "workers"),
-                         [("ranges", "serial", 1), ("grid", "process", 2)])
-def test_sweep_tables_match_the_reference(tmp_path, name, executor, workers):
-    got = run_sweep_case(name, tmp_path / name, executor=executor, workers=workers)
+@pytest.mark.parametrize(("name", "executor", "workers", "share"),
+                         [("ranges", "serial", 1, True), ("ranges", "serial", 1, False),
+                          ("grid", "process", 2, True), ("grid", "serial", 1, False)])
+def test_sweep_tables_match_the_reference(tmp_path, name, executor, workers, share):
+    """With the bargaining shared across runs (the default) or not, whatever the executor."""
+    got = run_sweep_case(name, tmp_path / name, executor=executor, workers=workers,
+                         share=share)
     assert got == EXPECTED["sweeps"][name]
