@@ -5,6 +5,7 @@ in ``extra``."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -35,29 +36,37 @@ class RunTables:
 
 def tables_of(model: NegotiationModel) -> RunTables:
     """Tidy tables of a model run so far: one row per round; one per actor per round
-    (actors in code order), built from the model's per-round record."""
-    dates = ["", *("" if (s := model.round_spec(r)) is None else s.date.isoformat()
-                   for r in range(1, model.round + 1))]
-    venues = ["", *("" if (s := model.round_spec(r)) is None else s.venue
-                    for r in range(1, model.round + 1))]
-    n_rounds = len(model.round_record)
-    rounds = pd.DataFrame(model.round_record)
-    rounds.insert(0, "round", np.arange(n_rounds, dtype=np.int64))
-    rounds.insert(1, "date", dates)
-    rounds.insert(2, "venue", venues)
+    (actors in code order), built from the model's per-round record.
+
+    Each table is built once, column by column from arrays, in its final column order (no
+    per-row dicts, inserts, reindexing or casts): the same values and dtypes as building it
+    row by row, at a fraction of the cost (``tests/test_reference_runs.py``)."""
+    specs = [model.round_spec(r) for r in range(1, model.round + 1)]
+    dates = ["", *("" if s is None else s.date.isoformat() for s in specs)]
+    venues = ["", *("" if s is None else s.venue for s in specs)]
+    record = model.round_record
+    n_rounds = len(record)
+    round_index = np.arange(n_rounds, dtype=np.int64)
+    columns: dict[str, Any] = {"round": round_index, "date": dates, "venue": venues}
+    for name in ROUND_COLUMNS[3:]:
+        values = [rec[name] for rec in record]
+        columns[name] = (np.array(values, dtype=bool) if name == "ceasefire"
+                         else np.array(values))
+    rounds = pd.DataFrame(columns, copy=False)
 
     order = np.argsort(model.codes, kind="stable")
     n_actors = len(order)
-    stated = np.stack([rec[0] for rec in model.actor_record])[:, order, :]
-    ideals = np.stack([rec[6] for rec in model.actor_record])[:, order, :]
+    recs = model.actor_record
+    stated = np.stack([rec[0] for rec in recs])[:, order, :]
+    ideals = np.stack([rec[6] for rec in recs])[:, order, :]
     g = model.guarantee_index
-    pledges = np.stack([rec[1] for rec in model.actor_record])[:, order, :]
-    contributor = np.array([rec[2] for rec in model.actor_record], dtype=bool)[:, order]
-    bloc = np.array([rec[3] for rec in model.actor_record], dtype=object)[:, order]
-    stance = np.array([rec[4] for rec in model.actor_record], dtype=object)[:, order]
-    blocked = np.array([rec[5] for rec in model.actor_record], dtype=object)[:, order]
+    pledges = np.stack([rec[1] for rec in recs])[:, order, :]
+    contributor = np.array([rec[2] for rec in recs], dtype=bool)[:, order]
+    bloc = np.array([rec[3] for rec in recs], dtype=object)[:, order]
+    stance = np.array([rec[4] for rec in recs], dtype=object)[:, order]
+    blocked = np.array([rec[5] for rec in recs], dtype=object)[:, order]
     actors = pd.DataFrame({
-        "round": np.repeat(np.arange(n_rounds, dtype=np.int64), n_actors),
+        "round": np.repeat(round_index, n_actors),
         "date": np.repeat(np.array(dates, dtype=object), n_actors),
         "actor": np.tile(np.array(model.codes, dtype=object)[order], n_rounds),
         "position": stated[:, :, 0].ravel(),
@@ -70,9 +79,5 @@ def tables_of(model: NegotiationModel) -> RunTables:
         "ideal_guarantee": ideals[:, :, g].ravel(),
         "stance": stance.ravel(),
         "blocked_by": blocked.ravel(),
-    })
-    return RunTables(
-        rounds=rounds[ROUND_COLUMNS].astype({"ceasefire": bool}),
-        actors=actors[ACTOR_COLUMNS],
-        events=[str(e) for e in model.events],
-    )
+    }, copy=False)
+    return RunTables(rounds=rounds, actors=actors, events=[str(e) for e in model.events])

@@ -82,10 +82,11 @@ def outcome_row(tables: RunTables, params: dict[str, Any] | None = None) -> dict
     def put(name: str, value: Any) -> None:
         row[f"outcome_{name}" if name in taken or name in row else name] = value
 
-    last = tables.rounds.iloc[-1]
-    for c in tables.rounds.columns:
-        if c not in OUTCOME_SKIP and pd.api.types.is_numeric_dtype(tables.rounds[c]):
-            put(c, last[c])
+    rounds = tables.rounds
+    last = rounds.iloc[-1].to_numpy()  # the final round's values, as its row gives them
+    for c, dtype, value in zip(rounds.columns, rounds.dtypes, last, strict=True):
+        if c not in OUTCOME_SKIP and pd.api.types.is_numeric_dtype(dtype):
+            put(c, value)
     extra = tables.extra.get("outcomes")
     if extra is not None and len(extra):
         for c in extra.columns:
