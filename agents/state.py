@@ -124,10 +124,10 @@ class StateAgent(mesa.Agent):
         # the types it can offer at all, in the order of its capacity table (fixed for a run):
         # (kind, capacity, the type's spec, the index of the dimension that gates it)
         types = model.scenario_config.contribution_types
-        self.offers = [(kind, capacity, spec, model.dimension_index(spec.dimension))
+        forbidden = {k for k in types if any(r.forbids(k) for r in self.red_lines)}
+        self.offers = [(kind, capacity, types[kind], model.type_dimension[kind])
                        for kind, capacity in self.capacity.items()
-                       if (spec := types.get(kind)) is not None and capacity > 0
-                       and not any(r.forbids(kind) for r in self.red_lines)]
+                       if kind in types and capacity > 0 and kind not in forbidden]
         self.wants_to_deploy = False  # this round, before conditions
 
     # -- state shared with the model's arrays -------------------------------------------

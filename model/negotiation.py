@@ -40,6 +40,19 @@ from model.errors import InputError
 from model.mechanisms import MECHANISMS, weighted_mean
 from model.scenario import Round, Scenario, with_overrides
 
+_ROUNDS_TEXT: dict[int, tuple[Any, str]] = {}
+
+
+def _rounds_text(rounds: Any) -> str:
+    """``repr(rounds)`` (every meeting and shock), memoised for the last few scenarios."""
+    hit = _ROUNDS_TEXT.get(id(rounds))
+    if hit is None or hit[0] is not rounds:
+        if len(_ROUNDS_TEXT) >= 16:
+            _ROUNDS_TEXT.clear()
+        hit = _ROUNDS_TEXT[id(rounds)] = (rounds, repr(rounds))
+    return hit[1]
+
+
 _LEAN_COLUMNS = ("contributors", "ground_states", "troops_pledged", "mean_position",
                  "russia_threat", "us_backstop", "ceasefire", "bloc_committed",
                  "bloc_conditional", "bloc_support", "bloc_opposed", *STANCES,
@@ -489,7 +502,7 @@ class NegotiationModel(mesa.Model):
         return (tuple(a.tobytes() for a in arrays), tuple(self.codes), tuple(self.keys),
                 self.total_rounds, self._us_level, self._us_start,
                 tuple(getattr(self.params, k) for k in BARGAINING_PARAMETERS),
-                repr(self.scenario_config.rounds))
+                _rounds_text(self.scenario_config.rounds))
 
     # -- the round ----------------------------------------------------------------------
     def _log(self, spec: Round | None, text: str) -> None:
