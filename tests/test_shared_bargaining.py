@@ -92,3 +92,18 @@ def test_no_other_parameter_moves_positions(default_scenario):
         got = trajectory({name: value})  # the check can fail: these do move positions
         assert not all(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1])
                        for a, b in zip(base, got, strict=True)), name
+
+
+def test_a_worker_keeps_a_bounded_number_of_records():
+    from sweep.worker import SharedBargaining
+
+    shared = SharedBargaining(size=2)
+    for params in ({"us_backstop": 0.1}, {"us_backstop": 0.2}):
+        run(params, 0, shared)
+    first = next(iter(shared))
+    run({"us_backstop": 0.1}, 1, shared)  # a hit: 0.1 becomes the most recently used
+    assert len(shared) == 2 and next(iter(shared)) != first
+    run({"us_backstop": 0.3}, 0, shared)  # a third record drops the least recently used
+    assert len(shared) == 2
+    kept = [k for k in shared if k != next(reversed(shared))]
+    assert kept == [first]
