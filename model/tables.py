@@ -34,37 +34,42 @@ class RunTables:
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def tables_of(model: NegotiationModel) -> RunTables:
+def tables_of(model: NegotiationModel, first: int = 0, last: int | None = None) -> RunTables:
     """Tidy tables of a model run so far: one row per round; one per actor per round
-    (actors in code order), built from the model's per-round record.
+    (actors in code order), built from the model's per-round record. ``first``..``last``
+    (inclusive; default: every round played) selects rounds: the rows of round ``r`` alone
+    are ``tables_of(model, r, r)``, and the rows of consecutive ranges, one after the other,
+    are the rows of the whole range (the run's files are written so, a round at a time).
 
     Each table is built once, column by column from arrays, in its final column order (no
     per-row dicts, inserts, reindexing or casts): the same values and dtypes as building it
     row by row, at a fraction of the cost (``tests/test_reference_runs.py``)."""
-    specs = [model.round_spec(r) for r in range(1, model.round + 1)]
-    dates = ["", *("" if s is None else s.date.isoformat() for s in specs)]
-    venues = ["", *("" if s is None else s.venue for s in specs)]
-    record = model.round_record
-    n_rounds = len(record)
-    round_index = np.arange(n_rounds, dtype=np.int64)
+    last = model.round if last is None else last
+    numbers = range(first, last + 1)
+    specs = [None if r == 0 else model.round_spec(r) for r in numbers]
+    dates = ["" if s is None else s.date.isoformat() for s in specs]
+    venues = ["" if s is None else s.venue for s in specs]
+    n_rounds = len(numbers)
+    round_index = np.arange(first, last + 1, dtype=np.int64)
+    round_record = model.round_record[first:last + 1]
     columns: dict[str, Any] = {"round": round_index, "date": dates, "venue": venues}
     for name in ROUND_COLUMNS[3:]:
-        values = [rec[name] for rec in record]
+        values = [rec[name] for rec in round_record]
         columns[name] = (np.array(values, dtype=bool) if name == "ceasefire"
                          else np.array(values))
     rounds = pd.DataFrame(columns, copy=False)
+    record = model.actor_record[first:last + 1]
 
     order = np.argsort(model.codes, kind="stable")
     n_actors = len(order)
-    recs = model.actor_record
-    stated = np.stack([rec[0] for rec in recs])[:, order, :]
-    ideals = np.stack([rec[6] for rec in recs])[:, order, :]
+    stated = np.stack([rec[0] for rec in record])[:, order, :]
+    ideals = np.stack([rec[6] for rec in record])[:, order, :]
     g = model.guarantee_index
-    pledges = np.stack([rec[1] for rec in recs])[:, order, :]
-    contributor = np.array([rec[2] for rec in recs], dtype=bool)[:, order]
-    bloc = np.array([rec[3] for rec in recs], dtype=object)[:, order]
-    stance = np.array([rec[4] for rec in recs], dtype=object)[:, order]
-    blocked = np.array([rec[5] for rec in recs], dtype=object)[:, order]
+    pledges = np.stack([rec[1] for rec in record])[:, order, :]
+    contributor = np.array([rec[2] for rec in record], dtype=bool)[:, order]
+    bloc = np.array([rec[3] for rec in record], dtype=object)[:, order]
+    stance = np.array([rec[4] for rec in record], dtype=object)[:, order]
+    blocked = np.array([rec[5] for rec in record], dtype=object)[:, order]
     actors = pd.DataFrame({
         "round": np.repeat(round_index, n_actors),
         "date": np.repeat(np.array(dates, dtype=object), n_actors),
@@ -80,4 +85,5 @@ def tables_of(model: NegotiationModel) -> RunTables:
         "stance": stance.ravel(),
         "blocked_by": blocked.ravel(),
     }, copy=False)
-    return RunTables(rounds=rounds, actors=actors, events=[str(e) for e in model.events])
+    return RunTables(rounds=rounds, actors=actors,
+                     events=[str(e) for e in model.events if first <= e.round <= last])
