@@ -1,8 +1,9 @@
 """The run's files, written as the run goes: an observer of :func:`model.run.run`.
 
 ``DIR/run.json`` is written first, with ``"status": "running"``, and rewritten (atomically:
-a temporary name, then a rename) after each round with ``rounds_completed``; it ends as
-``complete``, ``interrupted`` (Ctrl-C) or ``failed``. Each round's rows reach ``rounds`` and
+a temporary name, then a rename) when the run ends, as ``complete``, ``interrupted`` (Ctrl-C)
+or ``failed``, with ``rounds_completed`` (a rename a round would cost more than the round's
+rows; a reader follows progress in ``rounds``). Each round's rows reach ``rounds`` and
 ``actors`` when the round ends: CSV appended and flushed, Parquet one row group a round
 through ``pyarrow.parquet.ParquetWriter``; ``events.txt`` likewise. The ceasefire phase's
 tables (``outcomes``, ``ceasefire_states``, ``ceasefire_events``) are written when the
@@ -172,13 +173,11 @@ class RunFiles:
             self._events.flush()
             self._n_events += len(rows.events)
         self.rounds_completed = rows.number
-        self._status("running")
 
     def on_ceasefire(self, phase: CeasefirePhase, tables: dict[str, pd.DataFrame]) -> None:
         for name, table in tables.items():
             self._whole(name, table)
             self.files.insert(-2, f"{name}.{self.fmt}")
-        self._status("running")
 
     def on_end(self, status: str, tables: RunTables | None) -> None:
         self._close()
