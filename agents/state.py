@@ -121,6 +121,13 @@ class StateAgent(mesa.Agent):
             "opposed" if self.opposes_presence else "none")
         self.bloc = "host" if actor.kind == "host" else "opposed"
         self.willing_rounds = 0  # consecutive rounds willing to deploy: a mandate takes one
+        # the types it can offer at all, in the order of its capacity table (fixed for a run):
+        # (kind, capacity, the type's spec, the index of the dimension that gates it)
+        types = model.scenario_config.contribution_types
+        forbidden = {k for k in types if any(r.forbids(k) for r in self.red_lines)}
+        self.offers = [(kind, capacity, types[kind], model.type_dimension[kind])
+                       for kind, capacity in self.capacity.items()
+                       if kind in types and capacity > 0 and kind not in forbidden]
         self.wants_to_deploy = False  # this round, before conditions
 
     # -- state shared with the model's arrays -------------------------------------------
@@ -225,29 +232,27 @@ class StateAgent(mesa.Agent):
         share = min(1.0, 0.25 + 0.75 * (eff - threshold) / self.model.params.pledge_ramp)
         return round(capacity * share)
 
-    def decide(self, offered: Iterable[str] | None = None) -> Decision:
+    def decide(self, offered: Iterable[str] | None = None, *,
+               will: list[float] | None = None) -> Decision:
         """This round's stance and pledges; does not change state (the model applies them).
 
-        ``offered``: the kinds a classroom player offers (None: the model decides)."""
+        ``offered``: the kinds a classroom player offers (None: the model decides); ``will``:
+        this state's :meth:`willingness`, when the model computed every state's at once."""
         m = self.model
         if self.kind == "host":
             return Decision("host", {}, {}, [], "", False)
         if self.kind != "state" or self.opposes_presence:
             return Decision("opposed", {}, {}, [], "", False)
         allowed = None if offered is None else set(offered)
-        will = self.willingness()
+        if will is None:
+            will = self.willingness()
         before, pending, blocked = self.condition_status()
-        types = m.scenario_config.contribution_types
         inside: dict[str, float] = {}
         outside: dict[str, float] = {}
         wants_in = False
-        for kind, capacity in self.capacity.items():
-            spec = types.get(kind)
-            if spec is None or capacity <= 0 or any(r.forbids(kind) for r in self.red_lines):
-                continue
+        for kind, capacity, spec, k in self.offers:
             if allowed is not None and kind not in allowed:
                 continue
-            k = m.dimension_index(spec.dimension)
             eff = will[k]
             if eff < spec.min_position:
                 continue

@@ -68,10 +68,11 @@ from sweep.spec import load_sweep
 def main():
     path, out, workers, executor = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
     size = int(sys.argv[5]) or None
+    share = sys.argv[6] == "share"
     sweep = load_sweep(path)
     t = time.perf_counter()
     s = run_sweep(sweep, out, executor=executor, workers=workers, quiet=True,
-                  log=lambda m: None, batch_size=size)
+                  log=lambda m: None, batch_size=size, share_bargaining=share)
     dt = time.perf_counter() - t
     print(json.dumps({"seconds": dt, "runs": s.done, "failed": s.failed}))
 
@@ -103,7 +104,7 @@ def measure(argv: list[str], cwd: Path) -> dict:
 
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=cwd)
-    peak = {"rss": 0, "pss": 0}
+    peak = {"rss": 0, "pss": 0, "largest": 0}
     cpu: dict[int, float] = {}
     stop = threading.Event()
 
@@ -113,7 +114,7 @@ def measure(argv: list[str], cwd: Path) -> dict:
         except psutil.NoSuchProcess:
             return
         while not stop.is_set():
-            rss = pss = 0
+            rss = pss = largest = 0
             try:
                 tree = [root, *root.children(recursive=True)]
             except psutil.NoSuchProcess:
@@ -127,6 +128,8 @@ def measure(argv: list[str], cwd: Path) -> dict:
                 cpu[p.pid] = times.user + times.system
                 rss += info.rss
                 pss += getattr(info, "pss", info.rss)
+                largest = max(largest, info.rss)
+            peak["largest"] = max(peak["largest"], largest)
             peak["rss"] = max(peak["rss"], rss)
             peak["pss"] = max(peak["pss"], pss)
             stop.wait(0.02)
@@ -142,7 +145,8 @@ def measure(argv: list[str], cwd: Path) -> dict:
         raise SystemExit(f"{argv}: failed\n{err}")
     result = json.loads(out.strip().splitlines()[-1])
     result.update(peak_rss_mb=peak["rss"] / 2**20, peak_pss_mb=peak["pss"] / 2**20,
-                  process_wall=wall, cpu_s=sum(cpu.values()))
+                  peak_largest_mb=peak["largest"] / 2**20, process_wall=wall,
+                  cpu_s=sum(cpu.values()))
     return result
 
 
@@ -152,6 +156,8 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--only", choices=["batch_run", "sweep"], help="run one contender")
     ap.add_argument("--batch-size", type=int, help="runs per task (default: automatic)")
+    ap.add_argument("--no-unshared", action="store_true",
+                    help="skip the sweep with the bargaining not shared")
     args = ap.parse_args()
     side = max(2, round((args.runs / args.reps) ** 0.5))
     n = side * side * args.reps
@@ -159,7 +165,8 @@ def main() -> None:
 
     print(f"{n} runs ({side} x {side} design points x {args.reps} replications); Python "
           f"{platform.python_version()}, Mesa {mesa.__version__}, {os.cpu_count()} cores")
-    print(f"load average: {os.getloadavg()[0]:.2f}")
+    load_before = os.getloadavg()[0]
+    print(f"load average: {load_before:.2f}")
     rows = []
     with tempfile.TemporaryDirectory(prefix="bench-sweep-") as tmp:
         tmp = Path(tmp)
@@ -173,20 +180,50 @@ def main() -> None:
             rows.append(("mesa.batch_run, 2 processes", r))
             print(rows[-1])
         if args.only in (None, "sweep"):
-            for workers in (1, 2):
-                out = tmp / f"out{workers}"
+            runs = [(1, "share"), (2, "share")]
+            if not args.no_unshared:
+                runs.append((2, "alone"))
+            for workers, share in runs:
+                out = tmp / f"out{workers}{share}"
                 r = measure([env_py, str(tmp / "sweep_bench.py"), str(path), str(out),
-                             str(workers), "process", str(args.batch_size or 0)], ROOT)
-                rows.append((f"negotiate sweep run, {workers} worker(s)", r))
+                             str(workers), "process", str(args.batch_size or 0), share], ROOT)
+                label = "" if share == "share" else ", bargaining not shared"
+                rows.append((f"negotiate sweep run, {workers} worker(s){label}", r))
                 print(rows[-1])
     print()
-    print("| contender | runs | seconds | runs/s | CPU s (all processes) | peak PSS (MB) | "
-          "peak RSS sum (MB) |")
-    print("|---|---:|---:|---:|---:|---:|---:|")
+    print("| contender | runs | seconds | runs/s | CPU s (all processes) | runs per CPU s | "
+          "peak RSS, largest process (MB) | peak PSS sum (MB) | peak RSS sum (MB) |")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for name, r in rows:
         print(f"| {name} | {r['runs']} | {r['seconds']:.1f} | {r['runs'] / r['seconds']:.1f} | "
-              f"{r['cpu_s']:.1f} | {r['peak_pss_mb']:.0f} | {r['peak_rss_mb']:.0f} |")
-    print(f"\nload average before: {os.getloadavg()[0]:.2f} (other processes share the cores)")
+              f"{r['cpu_s']:.1f} | {r['runs'] / r['cpu_s']:.1f} | {r['peak_largest_mb']:.0f} | "
+              f"{r['peak_pss_mb']:.0f} | {r['peak_rss_mb']:.0f} |")
+    by = dict(rows)
+    base = by.get("mesa.batch_run, 2 processes")
+    two = by.get("negotiate sweep run, 2 worker(s)")
+    one = by.get("negotiate sweep run, 1 worker(s)")
+    alone = by.get("negotiate sweep run, 2 worker(s), bargaining not shared")
+
+    def rate(r: dict, per: str) -> float:
+        return r["runs"] / r[per]
+
+    print()
+    if base and two:
+        print(f"throughput, sweep (2 workers) / batch_run (2 processes): wall "
+              f"{rate(two, 'seconds') / rate(base, 'seconds'):.2f}x, per CPU second "
+              f"{rate(two, 'cpu_s') / rate(base, 'cpu_s'):.2f}x (target >= 3x)")
+        print(f"peak memory, sweep / batch_run: largest process "
+              f"{two['peak_largest_mb'] / base['peak_largest_mb']:.2f}, PSS sum "
+              f"{two['peak_pss_mb'] / base['peak_pss_mb']:.2f} (target <= 0.20)")
+        if alone:
+            print(f"without sharing the bargaining: wall "
+                  f"{rate(alone, 'seconds') / rate(base, 'seconds'):.2f}x, per CPU second "
+                  f"{rate(alone, 'cpu_s') / rate(base, 'cpu_s'):.2f}x")
+    if one and two:
+        print(f"speed-up 1 -> 2 workers (wall): {one['seconds'] / two['seconds']:.2f}x "
+              f"(target >= 1.8x); CPU s {one['cpu_s']:.1f} -> {two['cpu_s']:.1f}")
+    print(f"\nload average: {load_before:.2f} before, {os.getloadavg()[0]:.2f} after "
+          f"(other processes share the cores)")
 
 
 if __name__ == "__main__":

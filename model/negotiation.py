@@ -40,6 +40,43 @@ from model.errors import InputError
 from model.mechanisms import MECHANISMS, weighted_mean
 from model.scenario import Round, Scenario, with_overrides
 
+_ROUNDS_TEXT: dict[int, tuple[Any, str]] = {}
+
+
+def _rounds_text(rounds: Any) -> str:
+    """``repr(rounds)`` (every meeting and shock), memoised for the last few scenarios."""
+    hit = _ROUNDS_TEXT.get(id(rounds))
+    if hit is None or hit[0] is not rounds:
+        if len(_ROUNDS_TEXT) >= 16:
+            _ROUNDS_TEXT.clear()
+        hit = _ROUNDS_TEXT[id(rounds)] = (rounds, repr(rounds))
+    return hit[1]
+
+
+_LEAN_COLUMNS = ("contributors", "ground_states", "troops_pledged", "mean_position",
+                 "russia_threat", "us_backstop", "ceasefire", "bloc_committed",
+                 "bloc_conditional", "bloc_support", "bloc_opposed", *STANCES,
+                 "willing_troops", "contributors_inside", "contributors_outside",
+                 "troops_deployed", "troops_intended", "deal_presence", "deal_guarantee")
+
+
+@dataclass(frozen=True)
+class BargainingRound:
+    """What a round's shocks and bargaining leave, before any state decides: a function of
+    the scenario and :data:`BARGAINING_PARAMETERS` alone when every mechanism is seed-free,
+    since no stance, pledge or threat feeds back into positions."""
+
+    stated: np.ndarray
+    ideals: np.ndarray
+    saliences: np.ndarray
+    deal: np.ndarray | float
+    ceasefire: bool
+    un_mandate: bool
+    us_level: float
+    us_low: float
+    threat_shock: float
+    events: tuple
+
 
 @dataclass(frozen=True)
 class Event:
@@ -54,6 +91,14 @@ class Event:
 
 
 PLEDGE_TYPES = ("ground", "air", "maritime", "training", "logistics", "monitoring")
+# Mechanisms that never draw a random number (their step ignores ``rng``): the model calls
+# them with ``rng=None``, so the bargaining of a run cannot depend on its seed
+SEED_FREE_MECHANISMS = frozenset({"smp", "eum", "compromise", "hk"})
+# Every parameter the shocks, the bargaining and the ideal adjustment read (nothing else in
+# ``Parameters`` reaches them; ``tests/test_shared_bargaining.py`` checks it)
+BARGAINING_PARAMETERS = ("mechanism", "mechanism_presence", "mechanism_guarantee",
+                         "turns_per_meeting", "accommodation", "freeze_positions", "max_move",
+                         "us_backstop", "ceasefire_round")
 Bargain = Callable[[np.ndarray, np.ndarray, np.ndarray, np.random.Generator, float, float],
                    np.ndarray]
 
@@ -99,6 +144,13 @@ class NegotiationModel(mesa.Model):
 
     Arrays (rows in scenario order, one column per dimension): ``ideals``, ``stated``,
     ``saliences``; ``positions`` is the stated presence (the first dimension).
+
+    ``shared_bargaining``: a dict the caller keeps across runs (the sweep worker, per
+    process). When every mechanism is seed-free, the rounds' shocks and bargaining depend
+    only on the scenario and :data:`BARGAINING_PARAMETERS`, not on the seed (which enters
+    through the private offsets, drawn once, and random mechanisms): the first run of those
+    inputs records each round's result there, the others replay it instead of bargaining
+    again. Identical tables either way (``tests/test_shared_bargaining.py``).
     """
 
     def __init__(
@@ -109,6 +161,7 @@ class NegotiationModel(mesa.Model):
         rounds: int | None = None,
         overrides: dict[str, Any] | None = None,
         datacollector: bool = True,
+        shared_bargaining: dict | None = None,
         **parameters: Any,
     ) -> None:
         if "seed" in parameters:  # Mesa < 3.4 style, and mesa.batch_run
@@ -116,6 +169,7 @@ class NegotiationModel(mesa.Model):
             rng = seed if rng is None else rng
         super().__init__(rng=rng)
         self._choices: dict[str, StateChoice] = {}  # for the next step (play)
+        self._us_now: float | None = None  # the US backstop, fixed while states decide
         if not isinstance(scenario, Scenario):
             raise TypeError("NegotiationModel takes a Scenario (read files with "
                             f"inputs.scenario_file.load_scenario), got {type(scenario).__name__}")
@@ -146,6 +200,11 @@ class NegotiationModel(mesa.Model):
         if self._bargain_joint is not None and any(
                 getattr(self.params, f"mechanism_{k}", None) for k in self.keys):
             self._bargain_joint = None  # a per-dimension choice overrides the joint one
+        used = {"smp"} if self._bargain_joint is not None else {
+            getattr(self.params, f"mechanism_{k}", None) or (
+                "eum" if self.params.mechanism == "smp" else self.params.mechanism)
+            for k in self.keys}
+        self._seed_free = used <= SEED_FREE_MECHANISMS
 
         self.codes = list(scenario.actors)
         actors = [scenario.actors[c] for c in self.codes]
@@ -170,6 +229,23 @@ class NegotiationModel(mesa.Model):
             cls = OpposerAgent if actor.kind == "opposer" else StateAgent
             self.states[code] = cls(self, code, actor, i, float(offsets[i]))
         self.opposer = next((a for a in self.states.values() if isinstance(a, OpposerAgent)), None)
+        self.offsets = np.array([a.offset for a in self.states.values()], dtype=float)
+        n = len(actors)
+        # friends as a count matrix (a friend outside the scenario is never willing) and,
+        # per actor, how many friends it names and how many other potential contributors
+        # it has: the bandwagon shares of all states at once (:meth:`willingness_all`)
+        row = {c: i for i, c in enumerate(self.codes)}
+        self._friends = np.zeros((n, n), dtype=np.int64)
+        for i, a in enumerate(self.states.values()):
+            for f in a.friends:
+                if f in row:
+                    self._friends[i, row[f]] += 1
+        self._n_friends = np.array([len(a.friends) for a in self.states.values()],
+                                   dtype=np.int64)
+        self._others = np.array([0] * n, dtype=np.int64)
+        self._burden_rows = np.array([c != "US" for c in self.codes])
+        self._will: np.ndarray | None = None  # this round's willingness, while states decide
+        self._nato_now: bool | None = None
         self.ceilings = np.full((len(actors), self.n_dims), np.inf)
         thresholds: dict[str, dict[str, float]] = {}
         for t, spec in types.items():
@@ -194,6 +270,8 @@ class NegotiationModel(mesa.Model):
         self.bargains = np.array([a.moved_by == "bargaining" for a in actors])
         self.nato_mask = np.array([a.nato for a in actors])
         self.n_contributors = sum(a.kind == "state" for a in actors)  # potential ones
+        self._others = self.n_contributors - np.array([a.kind == "state" for a in actors],
+                                                      dtype=np.int64)
         self.un_mandate_blocked = self.opposer is not None and not any(
             sh.kind == "un_mandate" for r in scenario.rounds for sh in r.shocks)
 
@@ -246,6 +324,9 @@ class NegotiationModel(mesa.Model):
         ) if datacollector else None
         self.round_record: list[dict[str, Any]] = []
         self.actor_record: list[tuple] = []
+        self._shared: list[BargainingRound] | None = None
+        if shared_bargaining is not None and self._seed_free:
+            self._shared = shared_bargaining.setdefault(self._bargaining_key(), [])
         # Round 0: the stance rule applied to the sourced early-2024 ideals before any
         # meeting, so that round 0 (and the "carried" baseline of the record's score) holds
         # each state's starting stance. Recorded only: the dynamics from round 1 start from
@@ -273,6 +354,8 @@ class NegotiationModel(mesa.Model):
     @property
     def us_backstop(self) -> float:
         """The US position on the guarantee dimension, mapped onto 0..1 (the backstop)."""
+        if self._us_now is not None:
+            return self._us_now
         if self.us_index is None:
             return self._us_level
         g = self.guarantee_index
@@ -319,8 +402,39 @@ class NegotiationModel(mesa.Model):
                          if friends else 0.0)
         return share_all, share_friends
 
+    def willingness_all(self) -> np.ndarray:
+        """Every actor's willingness per dimension, (n, d): the rule of
+        :meth:`agents.state.StateAgent.willingness` in numpy, the same operations in the
+        same order (so the same bits), for all states at once."""
+        p = self.params
+        n = len(self.codes)
+        out = np.empty((n, self.n_dims))
+        willing = np.array([c in self.willing_codes for c in self.codes], dtype=np.int64)
+        contrib = (willing if self.n_dims == 1 else
+                   np.array([c in self.contributor_codes for c in self.codes], dtype=np.int64))
+        has_friends = self._n_friends > 0
+        friends_n = np.where(has_friends, self._n_friends, 1)
+        has_others = self._others != 0
+        others_n = np.where(has_others, self._others, 1)
+        for k in range(self.n_dims):
+            w = willing if k == 0 else contrib
+            share_all = np.where(has_others, (w.sum() - w) / others_n, 0.0)
+            share_friends = np.where(has_friends, (self._friends @ w) / friends_n, 0.0)
+            pull = p.bandwagon * ((1 - p.friend_weight) * share_all
+                                  + p.friend_weight * share_friends)
+            out[:, k] = self.ideals[:, k] + self.offsets + pull
+        sal = self.saliences[:, 0]
+        out[:, 0] -= (p.threat_sensitivity * self.russia_threat * p.russia_threat_credibility
+                      * (1 - sal))
+        if p.burden_shift:
+            burden = p.burden_shift * self.us_retreat * sal
+            out[:, 0] += np.where(self._burden_rows, burden, 0.0)
+        return out
+
     def nato_consensus(self) -> bool:
         """Enough NATO members' stated presence reaches a presence in Ukraine (a proxy)."""
+        if self._nato_now is not None:
+            return self._nato_now
         if not self.nato_mask.any():
             return False
         share = np.mean(self.stated[self.nato_mask, 0] >= self.presence_threshold)
@@ -393,6 +507,15 @@ class NegotiationModel(mesa.Model):
         absent = set(spec.absent) if spec else set()
         return [c for c in present if c not in absent]
 
+    def _bargaining_key(self) -> tuple:
+        """Everything the shocks and the bargaining of every round read (a dict key)."""
+        arrays = (self.capability, self.ideals, self.stated, self.saliences, self.ceilings,
+                  self.bargains, self.lo, self.hi)
+        return (tuple(a.tobytes() for a in arrays), tuple(self.codes), tuple(self.keys),
+                self.total_rounds, self._us_level, self._us_start,
+                tuple(getattr(self.params, k) for k in BARGAINING_PARAMETERS),
+                _rounds_text(self.scenario_config.rounds))
+
     # -- the round ----------------------------------------------------------------------
     def _log(self, spec: Round | None, text: str) -> None:
         venue = spec.venue if spec else "Extra round"
@@ -458,6 +581,7 @@ class NegotiationModel(mesa.Model):
 
     def inject(self, kind: str, value: float, note: str) -> None:
         """A what-if shock from outside the scenario (the live view's buttons), effective now."""
+        self._shared = None  # from now on this run bargains on its own
         if kind == "us_backstop":
             if self.us_index is None:
                 self._us_level = float(np.clip(value, 0.0, 1.0))
@@ -477,14 +601,15 @@ class NegotiationModel(mesa.Model):
         x = self.stated[idx].copy()
         c, s = self.capability[idx], self.saliences[idx]
         fixed = ~self.bargains[idx]
+        rng = None if self._seed_free else self.rng  # a seed-free mechanism never draws
         for _ in range(self.params.turns_per_meeting):
             if self._bargain_joint is not None:
                 lo = float(self.lo[0]) if np.all(self.lo == self.lo[0]) else self.lo
                 hi = float(self.hi[0]) if np.all(self.hi == self.hi[0]) else self.hi
-                new = np.asarray(self._bargain_joint(x, c, s, self.rng, lo, hi), dtype=float)
+                new = np.asarray(self._bargain_joint(x, c, s, rng, lo, hi), dtype=float)
             else:
                 new = np.column_stack([
-                    self._bargain[k](x[:, k], c, s[:, k], self.rng,
+                    self._bargain[k](x[:, k], c, s[:, k], rng,
                                      float(self.lo[k]), float(self.hi[k]))
                     for k in range(self.n_dims)])
             new[fixed] = x[fixed]
@@ -540,15 +665,23 @@ class NegotiationModel(mesa.Model):
                 raise ValueError(f"no state {code!r} to play")
         self.round += 1
         spec = self.round_spec(self.round)
-        threat_shock = self._apply_shocks(spec)
-        if self.us_index is not None:
-            self._us_low = min(self._us_low, self.us_backstop)
-        self._move_positions(spec, choices)
+        threat_shock = self._bargaining_round(spec, choices)
 
         before = {code: (dict(a.pledges), a.bloc, a.stance) for code, a in self.states.items()}
-        decided: dict[str, Decision] = {
-            code: a.decide(choices[code].pledges if code in choices else None)
-            for code, a in self.states.items()}
+        # what every state reads is fixed while they decide (simultaneous decisions): the
+        # willingness of all states in one numpy pass, NATO consensus and the US backstop
+        self._nato_now = None
+        self._nato_now = self.nato_consensus()
+        self._us_now = self.us_backstop
+        self._will = self.willingness_all()
+        rows = self._will.tolist()
+        try:
+            decided: dict[str, Decision] = {
+                code: a.decide(choices[code].pledges if code in choices else None,
+                               will=rows[a.index])
+                for code, a in self.states.items()}
+        finally:
+            self._will = self._nato_now = self._us_now = None
         for code, agent in self.states.items():
             agent.apply(decided[code])
         self.committed_codes = frozenset(c for c, a in self.states.items() if a.committed)
@@ -580,18 +713,84 @@ class NegotiationModel(mesa.Model):
         if self.round >= self.total_rounds:
             self.running = False
 
+    def _bargaining_round(self, spec: Round | None,
+                          choices: Mapping[str, StateChoice]) -> float:
+        """The round's shocks, bargaining and ideal adjustment (replayed from
+        ``shared_bargaining`` when another run of the same inputs recorded it); returns the
+        threat the shocks add."""
+        shared = self._shared
+        if shared is not None and (choices or len(shared) < self.round - 1):
+            shared = self._shared = None  # a player's choice: this run's own bargaining
+        if shared is not None and len(shared) >= self.round:
+            r = shared[self.round - 1]
+            self.stated, self.ideals = r.stated.copy(), r.ideals.copy()
+            self.saliences = r.saliences.copy()
+            self.deal = r.deal.copy() if isinstance(r.deal, np.ndarray) else r.deal
+            self.ceasefire, self.un_mandate = r.ceasefire, r.un_mandate
+            self._us_level, self._us_low = r.us_level, r.us_low
+            self.events.extend(r.events)
+            return r.threat_shock
+        first_event = len(self.events)
+        threat_shock = self._apply_shocks(spec)
+        if self.us_index is not None:
+            self._us_low = min(self._us_low, self.us_backstop)
+        self._move_positions(spec, choices)
+        if shared is not None:
+            shared.append(BargainingRound(
+                self.stated.copy(), self.ideals.copy(), self.saliences.copy(),
+                self.deal.copy() if isinstance(self.deal, np.ndarray) else self.deal,
+                self.ceasefire, self.un_mandate,
+                self._us_level, self._us_low, threat_shock,
+                tuple(self.events[first_event:])))
+        return threat_shock
+
     def _record(self) -> None:
         """This round's model values and, per actor, positions, pledges, stance."""
         if self.datacollector is not None:
             self.datacollector.collect(self)
-        self.round_record.append({k: f(self) for k, f in self.round_reporters.items()})
         agents = list(self.states.values())
+        stances = [a.stance for a in agents]
+        blocs = [a.bloc for a in agents]
+        self.round_record.append(self._round_values(agents, stances, blocs))
         pledges = np.array([[a.pledges.get(t, 0.0) for t in PLEDGE_TYPES] for a in agents],
                            dtype=float)
         self.actor_record.append((self.stated.copy(), pledges,
-                                  [a.contributor for a in agents], [a.bloc for a in agents],
-                                  [a.stance for a in agents], [a.blocked_by for a in agents],
-                                  self.ideals.copy()))
+                                  [a.contributor for a in agents], blocs, stances,
+                                  [a.blocked_by for a in agents], self.ideals.copy()))
+
+    def _round_values(self, agents: list[StateAgent], stances: list[str],
+                      blocs: list[str]) -> dict[str, Any]:
+        """The values of :attr:`round_reporters`, in their order, from one pass over the
+        states (the same numbers; ``tests/test_model.py`` pins the two against each other)."""
+        if set(self.round_reporters) != set(_LEAN_COLUMNS):  # a caller added a reporter
+            return {k: f(self) for k, f in self.round_reporters.items()}
+        ground = float(sum(a.pledges.get("ground", 0.0) for a in agents))
+        types = self.scenario_config.contribution_types
+        deal = np.atleast_1d(self.deal)
+        values = {
+            "contributors": self.n_contributing,
+            "ground_states": len(self.committed_codes),
+            "troops_pledged": ground,
+            "mean_position": self.mean_position(),
+            "russia_threat": self.russia_threat,
+            "us_backstop": self.us_backstop,
+            "ceasefire": self.ceasefire,
+            **{f"bloc_{b}": blocs.count(b)
+               for b in ("committed", "conditional", "support", "opposed")},
+            **{s: stances.count(s) for s in STANCES},
+            "willing_troops": stances.count("deploy_now")
+            + stances.count("deploy_after_ceasefire"),
+            "contributors_inside": stances.count("deploy_now")
+            + stances.count("deploy_after_ceasefire"),
+            "contributors_outside": sum(
+                any(v > 0 and not types[k].in_ukraine for k, v in a.pledges.items())
+                for a in agents),
+            "troops_deployed": ground,
+            "troops_intended": float(sum(a.intended.get("ground", 0.0) for a in agents)),
+            "deal_presence": float(deal[0]),
+            "deal_guarantee": float(deal[self.guarantee_index]),
+        }
+        return {k: values[k] for k in self.round_reporters}
 
     def _log_changes(self, spec: Round | None, before: dict) -> None:
         for code, agent in self.states.items():

@@ -111,13 +111,16 @@ def build_model(
     *,
     rounds: int | None = None,
     datacollector: bool = False,
+    shared_bargaining: dict | None = None,
 ) -> NegotiationModel:
     """The model of ``scenario`` with ``parameters``: model parameters (``us_backstop``) and
-    dotted actor paths (``actors.DE.salience``) alike."""
+    dotted actor paths (``actors.DE.salience``) alike; ``shared_bargaining`` as
+    :class:`NegotiationModel` takes it."""
     params = dict(parameters or {})
     overrides = {k: params.pop(k) for k in list(params) if "." in k}
     return NegotiationModel(scenario, rng=seed, rounds=rounds, overrides=overrides,
-                            datacollector=datacollector, **params)
+                            datacollector=datacollector, shared_bargaining=shared_bargaining,
+                            **params)
 
 
 def has_ceasefire_phase(model: NegotiationModel) -> bool:
@@ -185,12 +188,18 @@ def run_one(
     scenario: Scenario,
     rounds: int | None = None,
     observers: Sequence[Any] = (),
+    shared_bargaining: dict | None = None,
 ) -> RunTables:
     """Build the model from ``scenario`` with ``parameters`` (model parameters and dotted actor
     paths such as ``actors.DE.salience``), :func:`run` it, and return its tables: ``rounds``,
     ``actors``, ``events`` and, after the ceasefire phase, ``extra["outcomes"]``,
-    ``extra["ceasefire_states"]`` and ``extra["ceasefire_events"]``."""
-    model = build_model(scenario, parameters, seed, rounds=rounds)
+    ``extra["ceasefire_states"]`` and ``extra["ceasefire_events"]``.
+
+    ``shared_bargaining``: a dict kept across runs, in which runs of the same bargaining
+    inputs share their rounds' shocks and bargaining (:class:`NegotiationModel`; the same
+    tables either way)."""
+    model = build_model(scenario, parameters, seed, rounds=rounds,
+                        shared_bargaining=shared_bargaining)
     return run(model, observers)
 
 

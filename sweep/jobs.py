@@ -22,6 +22,7 @@ class Job:
     every: str
     actors: bool
     runs: list[tuple[int, int, int, dict[str, Any]]]  # run_id, design_point, replication, params
+    share: bool = True  # share the bargaining across runs of the same inputs (same tables)
 
 
 @dataclass

@@ -153,14 +153,15 @@ def _params(fn: Callable) -> set[str]:
         return set()
 
 
-def make_job(sweep: Sweep, batch: int, run_ids: list[int], records: list[dict]) -> Job:
+def make_job(sweep: Sweep, batch: int, run_ids: list[int], records: list[dict],
+             share: bool = True) -> Job:
     reps = sweep.spec.replications
     runs = [(rid, rid // reps, rid % reps, records[rid // reps]) for rid in run_ids]
     return Job(batch=batch, scenario_text=sweep.scenario_text,
                scenario_hash=sweep.scenario_hash, scenario_label=str(sweep.scenario_path),
                seed=sweep.spec.seed, replications=reps, crn=sweep.crn,
                rounds=sweep.spec.rounds, every=sweep.spec.output.every,
-               actors=sweep.spec.output.actors, runs=runs)
+               actors=sweep.spec.output.actors, runs=runs, share=share)
 
 
 @contextmanager
@@ -199,10 +200,13 @@ def run_sweep(
     quiet: bool = False,
     log: Callable[[str], None] | None = None,
     run_fn: Callable | None = None,
+    share_bargaining: bool = True,
 ) -> Summary:
     """Run (or finish, with ``resume``) a sweep into ``out``; see the module docstring.
 
-    ``run_fn`` replaces :func:`model.run.run_one` in the workers (tests inject failures)."""
+    ``run_fn`` replaces :func:`model.run.run_one` in the workers (tests inject failures).
+    ``share_bargaining=False``: every run bargains on its own (the same tables, slower; for
+    benchmarks and the test that pins the sharing)."""
     log = log or stderr_log
     if executor not in EXECUTORS:
         raise InputError(f"--executor: unknown executor {executor!r} (use "
@@ -256,7 +260,8 @@ def run_sweep(
             pending: set[cf.Future] = set()
             try:
                 for batch, ids in todo:
-                    pending.add(ex.submit(task, make_job(sweep, batch, ids, records)))
+                    pending.add(ex.submit(task, make_job(sweep, batch, ids, records,
+                                                           share_bargaining)))
                     if len(pending) >= window:
                         finished, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                         _collect(finished, record)

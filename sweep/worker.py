@@ -28,6 +28,31 @@ OUTCOME_SKIP = {"round"}
 _SCENARIOS: dict[str, Scenario] = {}
 
 
+class SharedBargaining(dict):
+    """The rounds' shocks and bargaining shared by the runs of a worker process
+    (``NegotiationModel(shared_bargaining=...)``), keyed by everything they read: the
+    replications of a design point, and design points that differ only in parameters the
+    bargaining never reads (``threat_sensitivity``, ``bandwagon``, ...), bargain once. At
+    most ``size`` entries, the least recently used dropped first (about 30 kB each), so a
+    worker's memory does not grow with the number of runs."""
+
+    def __init__(self, size: int = 256) -> None:
+        super().__init__()
+        self.size = size
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        if key in self:
+            value = self[key] = self.pop(key)  # the most recently used goes last
+            return value
+        self[key] = default
+        if len(self) > self.size:
+            del self[next(iter(self))]
+        return default
+
+
+SHARED = SharedBargaining()
+
+
 def scenario_for(job: Job) -> Scenario:
     scenario = _SCENARIOS.get(job.scenario_hash)
     if scenario is None:
@@ -57,10 +82,11 @@ def outcome_row(tables: RunTables, params: dict[str, Any] | None = None) -> dict
     def put(name: str, value: Any) -> None:
         row[f"outcome_{name}" if name in taken or name in row else name] = value
 
-    last = tables.rounds.iloc[-1]
-    for c in tables.rounds.columns:
-        if c not in OUTCOME_SKIP and pd.api.types.is_numeric_dtype(tables.rounds[c]):
-            put(c, last[c])
+    rounds = tables.rounds
+    last = rounds.iloc[-1].to_numpy()  # the final round's values, as its row gives them
+    for c, dtype, value in zip(rounds.columns, rounds.dtypes, last, strict=True):
+        if c not in OUTCOME_SKIP and pd.api.types.is_numeric_dtype(dtype):
+            put(c, value)
     extra = tables.extra.get("outcomes")
     if extra is not None and len(extra):
         for c in extra.columns:
@@ -132,7 +158,8 @@ def run_batch(job: Job, run_fn: Any = None) -> Result:
                     tables = run_fn(params, seed, scenario=scenario, rounds=job.rounds)
                 else:  # the same run, with the point's scenario validated once
                     tables = run_one({}, seed, scenario=_scenario_at(scenario, params, points),
-                                     rounds=job.rounds)
+                                     rounds=job.rounds,
+                                     shared_bargaining=SHARED if job.share else None)
             status, error = "ok", ""
         except Exception as exc:  # a failing run is recorded; the sweep goes on
             status = "failed"

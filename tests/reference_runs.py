@@ -1,5 +1,5 @@
 """Reference digests of runs and sweeps, generated from the code before the speed work
-(main 9427219), so that the faster code can be held to the same bytes.
+(main a72c649), so that the faster code can be held to the same bytes.
 
     PYTHONPATH=$PWD python3 tests/reference_runs.py   # rewrite tests/data/run_digests.json
 
@@ -116,7 +116,7 @@ def run_sweep_case(name: str, out: Path, executor: str = "serial", workers: int 
     path.write_text(SWEEP_CASES[name].format(
         scenario=ROOT / "configs" / "coalition_of_the_willing.toml"), encoding="utf-8")
     run_sweep(load_sweep(path), out, executor=executor, workers=workers, quiet=True,
-              log=lambda m: None, **({} if share else {"share_bargaining": False}))
+              log=lambda m: None, share_bargaining=share)
     return sweep_digest(out)
 
 

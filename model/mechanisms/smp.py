@@ -67,6 +67,7 @@ This project's choices:
 from __future__ import annotations
 
 import enum
+import functools
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -217,6 +218,14 @@ def utility(d: ArrayLike, r: ArrayLike) -> Array:
     return (1.0 - d) * (1.0 + np.minimum(d, 1.0) * r)
 
 
+@functools.lru_cache(maxsize=64)
+def _lower_pairs(m: int) -> tuple[Array, Array]:
+    """``np.tril_indices(m, -1)``, computed once per size (read-only)."""
+    lower, upper = np.tril_indices(m, -1)
+    lower.flags.writeable = upper.flags.writeable = False
+    return lower, upper
+
+
 def coalitions(w: Array, u: Array, rule: VotingRule) -> Array:
     """``C[i, j] = 1e-8 + Σ_k max(vote(w_k, u_ki - u_kj), 0)``, diagonal 1e-8
     (KTAB ``Model::coalitions``); u is (voters, options).
@@ -225,7 +234,7 @@ def coalitions(w: Array, u: Array, rule: VotingRule) -> Array:
     ones ``C[j, i]``.
     """
     n, m = u.shape
-    lower, upper = np.tril_indices(m, -1)
+    lower, upper = _lower_pairs(m)
     prop = rule is VotingRule.PROP
     ut = np.ascontiguousarray((w[:, None] * u if prop else u).T)  # (options, voters)
     c_lo = np.empty(len(lower))
@@ -354,17 +363,18 @@ class SMPAssessment:
 
 def _unique_positions(x: Array, tol: float) -> tuple[Array, Array]:
     """KTAB ``ueIndices``: unique indices (first occurrence) and each actor's unique slot."""
-    near = np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).sum(axis=2)) < tol
+    near = (np.sqrt(((x[:, None, :] - x[None, :, :]) ** 2).sum(axis=2)) < tol).tolist()
     unique: list[int] = []
-    slot = np.empty(len(x), dtype=int)
-    for i in range(len(x)):
-        match = np.flatnonzero(near[i, unique]) if unique else np.empty(0, dtype=int)
-        if match.size:
-            slot[i] = match[0]
+    slot = [0] * len(x)
+    for i, row in enumerate(near):
+        for s_, u in enumerate(unique):
+            if row[u]:
+                slot[i] = s_
+                break
         else:
             slot[i] = len(unique)
             unique.append(i)
-    return np.array(unique), slot
+    return np.array(unique), np.array(slot, dtype=int)
 
 
 def assess(x: Array, y: Array, c: Array, s: Array, options: SMPOptions) -> SMPAssessment:
@@ -653,8 +663,12 @@ class SMPTurn:
 def smp_turn(
     x: Array, y: Array, c: Array, s: Array, options: SMPOptions,
     rng: np.random.Generator | None = None, assessment: SMPAssessment | None = None,
+    detail: bool = True,
 ) -> SMPTurn:
-    """One KTAB turn on the [0, 1] scale: challenges, bargains, resolution (ideals unchanged)."""
+    """One KTAB turn on the [0, 1] scale: challenges, bargains, resolution (ideals unchanged).
+
+    ``detail=False`` leaves ``resolutions`` empty (the positions are the same): what
+    :func:`smp_step` needs, without building every actor's utility table."""
     n, d = x.shape
     a = assessment if assessment is not None else assess(x, y, c, s, options)
     target, p_win, gain = best_targets(a, c, s, options)
@@ -685,6 +699,14 @@ def smp_turn(
         received[int(j)].append(b)
     lists = [([by_init[k]] if k in by_init else []) + received[k] for k in range(n)]
     probs = _resolve_lists(c, u_sq, u_bargain, lists, options)
+    if not detail and options.transition is StateTransition.DETERMINISTIC:
+        for k in range(n):
+            m = int(np.argmax(probs[k]))
+            if m > 0:
+                b = lists[k][m - 1]
+                new[k] = bi[b] if init[b] == k else bj[b]
+        return SMPTurn(a, target, p_win, np.where(target >= 0, gain, np.nan), prop_i, prop_j,
+                       resolutions, new)
     for k in range(n):
         cols = lists[k]
         prob = probs[k]
@@ -837,6 +859,6 @@ def smp_step(
     issue_span(lo, hi, x_in)  # the declared range must cover the positions (as every mechanism)
     x2, c1, s2, lo_a, hi_a = _check(x_in, c, s, lo, hi)
     pos = (x2 - lo_a) / (hi_a - lo_a)
-    turn = smp_turn(pos, pos, c1, s2, options, rng)
+    turn = smp_turn(pos, pos, c1, s2, options, rng, detail=False)
     out = turn.positions * (hi_a - lo_a) + lo_a
     return out.reshape(x_in.shape)
