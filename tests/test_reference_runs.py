@@ -1,6 +1,7 @@
 """The faster run path gives the same bytes as the code before it (main a72c649).
 
-``tests/data/run_digests.json`` was written by ``tests/reference_runs.py`` from the code before the speed work (main a72c649);
+``tests/data/run_digests.json`` was written by ``tests/reference_runs.py`` from the code
+before the speed work (main a72c649);
 a digest covers every column's dtype and every value of every table of a run, and of every
 exported table of two sweeps (serial and process executors)."""
 
