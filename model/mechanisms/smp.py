@@ -207,6 +207,10 @@ def salience_distance(y: Array, x: Array, s: Array) -> Array:
     """``d[i, j]``: distance from i's ideal ``y_i`` to j's position, weighted by i's saliences
     (KTAB ``SMPModel::bvDiff``); (n, d) inputs on [0, 1], (n, m) output with m = len(x)."""
     s2 = s**2
+    tiny = s2.sum(axis=1) < 1e-200  # squares that underflow: the ratio is scale-free in s
+    if np.any(tiny):
+        top = np.max(s, axis=1, keepdims=True)
+        s2 = np.where(tiny[:, None], (s / np.where(top > 0, top, 1.0)) ** 2, s2)
     diff2 = (y[:, None, :] - x[None, :, :]) ** 2
     return np.sqrt(np.einsum("ijk,ik->ij", diff2, s2) / s2.sum(axis=1)[:, None])
 
