@@ -72,6 +72,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numpy.typing import ArrayLike
 
+from model.mechanisms import memory
+
 Array = np.ndarray
 
 
@@ -741,6 +743,7 @@ def _check(x: ArrayLike, c: ArrayLike, s: ArrayLike, lo: ArrayLike, hi: ArrayLik
         raise ValueError(f"shapes: x {x.shape}, c {c1.shape}, s {s2.shape}; want (n, d), (n,)")
     if n < 2:
         raise ValueError(f"the SMP needs at least two actors, got {n}")
+    memory.require("smp", n, d)  # refused before its O(n^2) arrays are allocated
     if np.any(c1 <= 0):
         raise ValueError(f"every capability must be > 0 (KTAB votes need w > 0): {c1.min()}")
     if np.any(s2 < 0) or np.any(s2 > 1):
