@@ -9,16 +9,19 @@ import statistics
 import time
 
 t0 = time.perf_counter()
+from inputs.scenario_file import default_scenario  # noqa: E402
 from model.run import run_one  # noqa: E402
+
+SCENARIO = default_scenario()
 
 t_import = time.perf_counter() - t0
 
 for mechanism in ("eum", "compromise", "hk", "deffuant", "smp"):
-    run_one({"mechanism": mechanism}, 0)  # warm
+    run_one({"mechanism": mechanism}, 0, scenario=SCENARIO)  # warm
     times, cpu = [], []
     for seed in range(50):
         t, c = time.perf_counter(), time.process_time()
-        run_one({"mechanism": mechanism}, seed)
+        run_one({"mechanism": mechanism}, seed, scenario=SCENARIO)
         times.append(time.perf_counter() - t)
         cpu.append(time.process_time() - c)
     print(f"{mechanism:10s} one run (30 actors, 10 meetings x 2 turns, 2 dimensions, "

@@ -17,7 +17,7 @@ import time
 
 import numpy as np
 
-from model.ktab_table import read_ktab_table
+from inputs.ktab_table import read_ktab_table
 from model.mechanisms.smp import smp_negotiate
 
 

@@ -38,13 +38,15 @@ BATCH_RUN = """
 import json, sys, time
 import numpy as np
 import mesa
+from inputs.scenario_file import default_scenario
 from model.negotiation import NegotiationModel
 
 def main():
     side, reps, procs = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     params = {"us_backstop": [float(x) for x in np.linspace(0, 1, side)],
               "russia_threat_credibility": [float(x) for x in np.linspace(0, 1, side)],
-              "ceasefire_phase": False}
+              "ceasefire_phase": False,
+              "scenario": [default_scenario()]}  # a list of one: batch_run sweeps iterables
     kw = ({"rng": list(range(reps))} if "rng" in mesa.batch_run.__code__.co_varnames
           else {"iterations": reps})
     t = time.perf_counter()
@@ -60,8 +62,8 @@ if __name__ == "__main__":
 
 SWEEP = """
 import json, sys, time
-from model.sweep.runner import run_sweep
-from model.sweep.spec import load_sweep
+from sweep.runner import run_sweep
+from sweep.spec import load_sweep
 
 def main():
     path, out, workers, executor = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]

@@ -31,8 +31,8 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from model.deu import SCALE, DeuIssue, read_deu  # noqa: E402
-from model.forecast import forecast_outcome, weighted_median  # noqa: E402
+from analysis.forecast import forecast_outcome, weighted_median  # noqa: E402
+from inputs.deu import SCALE, DeuIssue, read_deu  # noqa: E402
 from model.mechanisms import MECHANISMS  # noqa: E402
 
 # (options, rounds, tol, scale) tried per mechanism; each also with summary mean and median

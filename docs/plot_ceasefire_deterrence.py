@@ -28,7 +28,7 @@ B, N = "ceasefire_us_backstop", "ceasefire_ground_contributors"
 
 
 def negotiate(*args: str) -> None:
-    subprocess.run([sys.executable, "-m", "model", *args], check=True, cwd=ROOT)
+    subprocess.run([sys.executable, "-m", "negotiate", *args], check=True, cwd=ROOT)
 
 
 def outcomes(sweep_dir: Path) -> pd.DataFrame:

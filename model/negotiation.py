@@ -29,7 +29,6 @@ import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import mesa
@@ -39,7 +38,7 @@ from agents import OpposerAgent, StateAgent, StateChoice
 from agents.state import STANCES, Decision
 from model.errors import InputError
 from model.mechanisms import MECHANISMS, weighted_mean
-from model.scenario import Round, Scenario, load_scenario, with_overrides
+from model.scenario import Round, Scenario, with_overrides
 
 
 @dataclass(frozen=True)
@@ -107,7 +106,7 @@ class NegotiationModel(mesa.Model):
 
     def __init__(
         self,
-        scenario: Scenario | str | Path | None = None,
+        scenario: Scenario,
         *,
         rng: int | np.random.Generator | None = None,
         rounds: int | None = None,
@@ -119,12 +118,9 @@ class NegotiationModel(mesa.Model):
             seed = parameters.pop("seed")
             rng = seed if rng is None else rng
         super().__init__(rng=rng)
-        if scenario is None:
-            from model.resources import DEFAULT_SCENARIO
-
-            scenario = DEFAULT_SCENARIO
         if not isinstance(scenario, Scenario):
-            scenario = load_scenario(scenario)
+            raise TypeError("NegotiationModel takes a Scenario (read files with "
+                            f"inputs.scenario_file.load_scenario), got {type(scenario).__name__}")
         scenario = with_overrides(
             scenario, {**parameters, **(overrides or {})}, origin="parameters"
         )

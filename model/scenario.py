@@ -1,4 +1,4 @@
-"""Scenario files: TOML (standard-library ``tomllib``) validated with pydantic.
+"""The scenario schema (pydantic): a scenario parsed from a mapping (files: inputs.scenario_file).
 
 A scenario holds the issue dimensions, the contribution types, the actors (keyed by ISO
 3166-1 alpha-2 code), the negotiation rounds with the shocks before each, and the model
@@ -9,10 +9,7 @@ key path and what is wrong (:func:`load_scenario`, :func:`scenario_errors`).
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import re
-import tomllib
-from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import pycountry
@@ -266,7 +263,7 @@ class Parameters(Strict):
     pledge_ramp: Annotated[float, Field(gt=0.0, le=100.0)] = 30.0
     nato_consensus_share: Unit = 0.75
     ceasefire_round: Annotated[int, Field(ge=0, le=10_000)] | None = None
-    # The ceasefire phase after the deal (model/ceasefire.py); used when the scenario has one.
+    # The ceasefire phase after the deal (model/ceasefire/); used when the scenario has one.
     ceasefire_phase: bool = True
     ceasefire_horizon_days: Annotated[int, Field(ge=1, le=3650)] = 90
     violation_propensity: Annotated[float, Field(ge=0.0, le=10.0)] = 0.03
@@ -279,7 +276,7 @@ RungKind = Literal["diplomatic", "host", "forces", "backstop"]
 
 
 class Rung(Strict):
-    """One rung of the graduated response to a ceasefire violation (model/ceasefire.py).
+    """One rung of the graduated response to a ceasefire violation (model/ceasefire/).
 
     ``kind`` says what the rung's strength depends on: ``diplomatic`` (``effect`` as is),
     ``host`` (the host's own forces: ``effect`` x readiness), ``forces`` (``effect`` x
@@ -591,54 +588,3 @@ def scenario_errors(raw: dict[str, Any]) -> tuple[Scenario | None, list[str]]:
                 problems.append(_describe(err))
     lines = [f"{_dotted(loc)}: {msg}" for loc, msg in problems]
     return (scenario if not lines else None), lines
-
-
-def read_toml(path: str | Path) -> dict[str, Any]:
-    """Parse a TOML file; a missing or malformed file raises a one-line InputError."""
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise InputError(f"{path}: cannot read ({exc.strerror})") from None
-
-
-def validate_file(path: str | Path) -> list[str]:
-    """Every problem in a scenario file as ``FILE: key.path: message`` lines ([] if fine)."""
-    try:
-        raw = read_toml(path)
-    except InputError as exc:
-        return [str(exc)]
-    _, lines = scenario_errors(raw)
-    return [f"{path}: {line}" for line in lines]
-
-
-def load_scenario(path: str | Path) -> Scenario:
-    """Load and validate a scenario; the first problem raises a one-line InputError.
-
-    Parsed scenarios are cached by path and modification time (a ``Scenario`` is frozen),
-    so many runs in one process read and validate the file once.
-    """
-    path = Path(path)
-    try:
-        stamp = path.resolve().stat().st_mtime_ns
-    except OSError:
-        raise InputError(f"{path}: no such file") from None
-    return _load_scenario(path.resolve(), stamp, str(path))
-
-
-@functools.lru_cache(maxsize=32)
-def _load_scenario(resolved: Path, stamp: int, shown: str) -> Scenario:
-    path = shown
-    raw = read_toml(resolved)
-    scenario, lines = scenario_errors(raw)
-    if lines:
-        more = (f" (and {len(lines) - 1} more; run `negotiate validate {path}`)"
-                if len(lines) > 1 else "")
-        raise InputError(f"{path}: {lines[0]}{more}")
-    assert scenario is not None
-    return scenario

@@ -12,6 +12,6 @@ DEFAULT_SCENARIO = ROOT / "configs" / "coalition_of_the_willing.toml"
 
 @pytest.fixture(scope="session")
 def default_scenario():
-    from model.scenario import load_scenario
+    from inputs.scenario_file import load_scenario
 
     return load_scenario(DEFAULT_SCENARIO)

@@ -1,4 +1,4 @@
-"""The ceasefire phase (model/ceasefire.py): the ladder, the violator's rule, the queue."""
+"""The ceasefire phase (model/ceasefire/): the ladder, the violator's rule, the queue."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from inputs.scenario_file import default_scenario as shipped_scenario
+from inputs.scenario_file import load_ladder, with_ladder
 from model.ceasefire import (
     CeasefirePhase,
     HeapEventQueue,
     ceasefire_after,
-    load_ladder,
     make_queue,
     mesa_has_events,
-    with_ladder,
 )
 from model.errors import InputError
 from model.negotiation import NegotiationModel
@@ -234,7 +234,7 @@ def test_counterfactual_ground_contributors(default_scenario):
 # -- determinism and integration ------------------------------------------------------------
 def test_same_seed_same_history_and_different_seeds_differ():
     def history(seed):
-        model = NegotiationModel(rng=seed, violation_propensity=0.1)
+        model = NegotiationModel(shipped_scenario(), rng=seed, violation_propensity=0.1)
         while model.running:
             model.step()
         phase = ceasefire_after(model).run()
@@ -254,7 +254,7 @@ def test_mesa_scheduler_and_heap_queue_give_the_same_history(default_scenario):
 
 
 def test_run_one_adds_outcomes_and_the_phase_can_be_switched_off():
-    tables = run_one({"violation_propensity": 0.05}, seed=2)
+    tables = run_one({"violation_propensity": 0.05}, seed=2, scenario=shipped_scenario())
     out = tables.extra["outcomes"]
     assert len(out) == 1
     for col in ("ceasefire_held", "violations", "highest_rung", "hours_to_deescalation",
@@ -263,11 +263,12 @@ def test_run_one_adds_outcomes_and_the_phase_can_be_switched_off():
     assert out["ceasefire_held"].iloc[0] in (0, 1)
     states = tables.extra["ceasefire_states"]
     assert math.isclose(states["exposure"].sum(), out["exposure"].iloc[0])
-    assert "outcomes" not in run_one({"ceasefire_phase": False}, seed=2).extra
+    lean = run_one({"ceasefire_phase": False}, seed=2, scenario=shipped_scenario())
+    assert "outcomes" not in lean.extra
 
 
 def test_negotiate_run_reports_the_phase_and_writes_its_tables(tmp_path, capsys):
-    from model.cli import main
+    from negotiate.main import main
 
     assert main(["run", "--quiet", "--rounds", "2", "--ladder", str(NO_US),
                  "--out", str(tmp_path)]) == 0

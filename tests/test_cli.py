@@ -11,14 +11,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.cli import main
+from negotiate.main import main
 from tests.conftest import DEFAULT_SCENARIO, ROOT
 
 PUBLISHED_MEAN = [7.4, 7.5, 7.6, 7.6, 7.4, 7.3, 7.4, 7.5, 7.6, 7.3, 7.2]  # Scholz et al. 2011
 
 
 def negotiate(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "model", *args], capture_output=True,
+    return subprocess.run([sys.executable, "-m", "negotiate", *args], capture_output=True,
                           text=True, cwd=ROOT, timeout=120)
 
 
@@ -169,7 +169,7 @@ def test_forecast_ktab_rule_through_the_command_line(case, tmp_path):
 
 
 def test_saliences_on_ktabs_0_100_scale_are_read_as_fractions(tmp_path):
-    from model.actor_table import read_actor_table
+    from inputs.actor_table import read_actor_table
 
     path = tmp_path / "percent.csv"
     path.write_text("Actor,Capability,Position,Salience,Position2,Salience2\n"

@@ -14,11 +14,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.actor_table import ActorTable
-from model.cli import main
-from model.deu import parse_deu, read_deu
+from analysis.forecast import absolute_errors, forecast_issues, forecast_outcome, weighted_median
+from inputs.actor_table import ActorTable
+from inputs.deu import parse_deu, read_deu
 from model.errors import InputError
-from model.forecast import absolute_errors, forecast_issues, forecast_outcome, weighted_median
+from negotiate.main import main
 from tests.conftest import ROOT
 
 

@@ -10,13 +10,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.cli import main
+from analysis.discover import choose, discover, feature_scores, quasi_p
 from model.errors import InputError
-from model.run import RunTables
-from model.sweep.cases import parse_condition, sweep_cases
-from model.sweep.discover import choose, discover, feature_scores, quasi_p
-from model.sweep.runner import run_sweep
-from model.sweep.spec import load_sweep
+from model.tables import RunTables
+from negotiate.main import main
+from sweep.cases import parse_condition, sweep_cases
+from sweep.runner import run_sweep
+from sweep.spec import load_sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "configs" / "coalition_of_the_willing.toml"

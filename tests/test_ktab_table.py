@@ -1,4 +1,4 @@
-"""KTAB's SMP CSV layout (model/ktab_table.py) and ``negotiate forecast --mechanism smp``."""
+"""KTAB's SMP CSV layout (inputs/ktab_table.py) and ``negotiate forecast --mechanism smp``."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.actor_table import read_actor_table
-from model.cli import main
+from inputs.actor_table import read_actor_table
+from inputs.ktab_table import read_ktab_table
 from model.errors import InputError
-from model.ktab_table import read_ktab_table
+from negotiate.main import main
 
 DUMMY = Path("configs/ktab/dummyData_3Dim.csv")
 LINES = DUMMY.read_text().splitlines()

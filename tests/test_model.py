@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from inputs.scenario_file import default_scenario as shipped_scenario
 from model.errors import InputError
 from model.negotiation import NegotiationModel
 from model.run import run_one
@@ -121,7 +122,7 @@ EXTREMES = [
 @pytest.mark.parametrize("params", EXTREMES)
 @pytest.mark.parametrize("seed", [0, 1, 2])
 def test_red_lines_never_crossed_in_default_scenario(params, seed):
-    t = run_one(params, seed)
+    t = run_one(params, seed, scenario=shipped_scenario())
     a = t.actors.set_index("actor")
     pledge_cols = [c for c in t.actors.columns if c.startswith("pledge_")]
     assert (a.loc["US", "pledge_ground"] == 0).all()
@@ -133,9 +134,9 @@ def test_red_lines_never_crossed_in_default_scenario(params, seed):
                 .to_numpy() == 0).all()
 
 
-def test_the_ceasefire_lever_opens_the_coalition_in_the_default_scenario():
-    base = run_one({}, 0)
-    early = run_one({"ceasefire_round": 5}, 0)
+def test_the_ceasefire_lever_opens_the_coalition_in_the_shipped_scenario():
+    base = run_one({}, 0, scenario=shipped_scenario())
+    early = run_one({"ceasefire_round": 5}, 0, scenario=shipped_scenario())
     pd.testing.assert_frame_equal(base.rounds.iloc[:5], early.rounds.iloc[:5])
     assert early.rounds["ground_states"].iloc[-1] > base.rounds["ground_states"].iloc[-1]
 
@@ -143,7 +144,7 @@ def test_the_ceasefire_lever_opens_the_coalition_in_the_default_scenario():
 def test_us_announcement_matters():
     """Removing the US offer of air support and intelligence (S1) before round 6 changes
     what follows, and nothing before it."""
-    from model.scenario import load_scenario
+    from inputs.scenario_file import load_scenario
     from tests.conftest import DEFAULT_SCENARIO
 
     scenario = load_scenario(DEFAULT_SCENARIO)
@@ -161,9 +162,9 @@ def test_us_announcement_matters():
 
 @pytest.mark.parametrize("mechanism", ["eum", "deffuant"])
 def test_same_seed_same_tables_different_seed_different(mechanism):
-    a = run_one({"mechanism": mechanism}, 11)
-    b = run_one({"mechanism": mechanism}, 11)
-    c = run_one({"mechanism": mechanism}, 12)
+    a = run_one({"mechanism": mechanism}, 11, scenario=shipped_scenario())
+    b = run_one({"mechanism": mechanism}, 11, scenario=shipped_scenario())
+    c = run_one({"mechanism": mechanism}, 12, scenario=shipped_scenario())
     pd.testing.assert_frame_equal(a.actors, b.actors, check_exact=True)
     pd.testing.assert_frame_equal(a.rounds, b.rounds, check_exact=True)
     assert a.events == b.events
@@ -172,21 +173,21 @@ def test_same_seed_same_tables_different_seed_different(mechanism):
 
 def test_model_uses_no_global_random_state():
     np.random.seed(1)
-    a = run_one({"mechanism": "deffuant"}, 5)
+    a = run_one({"mechanism": "deffuant"}, 5, scenario=shipped_scenario())
     np.random.seed(2)
-    b = run_one({"mechanism": "deffuant"}, 5)
+    b = run_one({"mechanism": "deffuant"}, 5, scenario=shipped_scenario())
     pd.testing.assert_frame_equal(a.actors, b.actors, check_exact=True)
 
 
 def test_unknown_parameter_is_a_one_line_error():
     with pytest.raises(InputError, match="parameters: warp_speed: unknown key"):
-        NegotiationModel(rng=0, warp_speed=3)
+        NegotiationModel(shipped_scenario(), rng=0, warp_speed=3)
     with pytest.raises(InputError, match=r"actors\.DE\.salience"):
-        NegotiationModel(rng=0, overrides={"actors.DE.salience": 4})
+        NegotiationModel(shipped_scenario(), rng=0, overrides={"actors.DE.salience": 4})
 
 
 def test_event_log_names_venue_date_and_round_summary():
-    model = NegotiationModel(rng=0)
+    model = NegotiationModel(shipped_scenario(), rng=0)
     model.step()
     texts = [str(e) for e in model.events]
     assert texts and all(t.startswith("Paris, Élysée, 2024-02-26: ") for t in texts)
@@ -196,14 +197,15 @@ def test_event_log_names_venue_date_and_round_summary():
 def test_us_backstop_lever_overrides_the_us_guarantee_position():
     """The what-if fixes the US guarantee position (0..1 onto its scale) for the whole run;
     by default the US position follows its dated announcements."""
-    base = run_one({}, 0).rounds["us_backstop"].to_numpy()
-    high = run_one({"us_backstop": 0.75}, 0).rounds["us_backstop"].to_numpy()
+    base = run_one({}, 0, scenario=shipped_scenario()).rounds["us_backstop"].to_numpy()
+    high = run_one({"us_backstop": 0.75}, 0,
+                   scenario=shipped_scenario()).rounds["us_backstop"].to_numpy()
     assert len(set(base.round(6))) > 2  # the default scenario does announce changes
     assert (high == 0.75).all()
 
 
 def test_us_announced_levels_follow_the_scale_labels():
-    levels = run_one({}, 0).rounds["us_backstop"].tolist()
+    levels = run_one({}, 0, scenario=shipped_scenario()).rounds["us_backstop"].tolist()
     # early 2024 arms and training (0.25); E05, E07 cut it; S1 0.75; S2 0.85
     assert levels == [0.25, 0.25, 0.1, 0.1, 0.1, 0.1, 0.75, 0.75, 0.85, 0.85, 0.85]
 
@@ -211,9 +213,9 @@ def test_us_announced_levels_follow_the_scale_labels():
 @pytest.mark.parametrize("mechanism", ["eum", "deffuant"])
 def test_tables_equal_what_mesas_datacollector_collected(mechanism):
     """run_one's lean record and Mesa's DataCollector report the same numbers."""
-    from model.run import tables_of
+    from model.tables import tables_of
 
-    model = NegotiationModel(rng=4, mechanism=mechanism)
+    model = NegotiationModel(shipped_scenario(), rng=4, mechanism=mechanism)
     while model.running:
         model.step()
     tables = tables_of(model)
@@ -229,6 +231,7 @@ def test_tables_equal_what_mesas_datacollector_collected(mechanism):
                 "contributor", "bloc"):
         assert list(tables.actors[col]) == list(dc[col]), col
     # and run_one, which switches the DataCollector off, gives the same tables
-    lean = run_one({"mechanism": mechanism, "ceasefire_phase": False}, 4)
+    lean = run_one({"mechanism": mechanism, "ceasefire_phase": False}, 4,
+                   scenario=shipped_scenario())
     pd.testing.assert_frame_equal(lean.actors, tables.actors, check_exact=True)
     pd.testing.assert_frame_equal(lean.rounds, tables.rounds, check_exact=True)

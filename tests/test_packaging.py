@@ -14,12 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from inputs.resources import DEFAULT_SCENARIO, ladder_file, names, scenario_file, sweep_file
 from model.errors import InputError
-from model.extras import EXTRAS
-from model.resources import DEFAULT_SCENARIO, ladder_file, names, scenario_file, sweep_file
+from negotiate.extras import EXTRAS
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("pyproject.toml", "README.md", "LICENSE", "model", "agents", "viz", "configs")
+SOURCES = ("pyproject.toml", "README.md", "LICENSE", "agents", "model", "inputs", "analysis",
+           "sweep", "negotiate", "viz", "configs")
 
 
 def _clean_env() -> dict[str, str]:
@@ -104,9 +105,10 @@ def test_wheel_runs_the_default_scenario_outside_the_checkout(installed):
     run = json.loads((out / "run.json").read_text())
     assert Path(run["scenario"]).resolve().is_relative_to(installed["site"].resolve())
     # the same tables as the checkout's model on the checkout's scenario
+    from inputs.scenario_file import load_scenario
     from model.run import run_one
 
-    here = run_one(seed=0, scenario=str(DEFAULT_SCENARIO))
+    here = run_one(seed=0, scenario=load_scenario(DEFAULT_SCENARIO))
     import pandas as pd
 
     pd.testing.assert_frame_equal(pd.read_csv(out / "rounds.csv"),
@@ -127,7 +129,7 @@ def test_wheel_ladder_by_name_and_by_repository_path(installed):
     assert by_name.returncode == by_path.returncode == default.returncode == 0, by_name.stderr
     env = _clean_env()
     env["PYTHONPATH"] = str(ROOT)
-    in_checkout = subprocess.run([sys.executable, "-m", "model", "run", "--quiet", "--ladder",
+    in_checkout = subprocess.run([sys.executable, "-m", "negotiate", "run", "--quiet", "--ladder",
                                   "configs/ladder_variants/no_us_rung.toml"], cwd=ROOT,
                                  capture_output=True, text=True, timeout=120, env=env)
     assert by_name.stdout.splitlines()[:-1] == by_path.stdout.splitlines()[:-1]
@@ -145,7 +147,7 @@ def test_wheel_runs_a_shipped_sweep_by_name(installed):
     proc = _negotiate(installed, "sweep", "run", "small", "--out", "sweep", "--executor",
                       "serial", "--quiet")
     assert proc.returncode == 0, proc.stderr
-    from model.sweep.spec import load_sweep
+    from sweep.spec import load_sweep
 
     n = load_sweep(ROOT / "configs" / "sweeps" / "small.toml").n_runs
     assert f"{n} of {n} runs done (0 failed)" in proc.stdout
@@ -193,7 +195,7 @@ def _main_without(modules: tuple[str, ...], *argv: str) -> subprocess.CompletedP
     """``negotiate ARGV`` in a subprocess where ``modules`` cannot be imported."""
     code = ("import sys\n"
             f"for name in {list(modules)!r}: sys.modules[name] = None\n"
-            "from model.cli import main\n"
+            "from negotiate.main import main\n"
             f"sys.exit(main({list(argv)!r}))\n")
     env = _clean_env()
     env["PYTHONPATH"] = str(ROOT)
@@ -218,7 +220,7 @@ def test_a_missing_extra_is_one_line_naming_it(argv, extra, blocked):
 
 
 def test_an_optional_import_deeper_in_is_explained_too():
-    from model.extras import explain_missing
+    from negotiate.extras import explain_missing
 
     exc = ModuleNotFoundError("No module named 'dask.distributed'", name="dask.distributed")
     assert "sweep extra" in explain_missing(exc, "sweep")

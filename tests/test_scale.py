@@ -11,8 +11,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.actor_table import ActorTable
-from model.forecast import forecast
+from analysis.forecast import forecast
+from inputs.actor_table import ActorTable
 from model.mechanisms import MECHANISMS
 from model.mechanisms.eum import eum_round, eum_step
 from model.negotiation import NegotiationModel

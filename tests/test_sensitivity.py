@@ -12,8 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.cli import main
+from inputs.scenario_file import default_scenario as shipped_scenario
 from model.run import run_one
+from negotiate.main import main
 
 SCENARIO = Path(__file__).resolve().parent.parent / "configs" / "coalition_of_the_willing.toml"
 
@@ -35,7 +36,7 @@ samples = 16
 
 def test_the_threat_credibility_matters_and_the_longitude_does_not():
     def troops(**params):
-        return run_one(params, 3).rounds["troops_intended"].iloc[-1]
+        return run_one(params, 3, scenario=shipped_scenario()).rounds["troops_intended"].iloc[-1]
 
     assert troops(russia_threat_credibility=0.0) != troops(russia_threat_credibility=1.0)
     assert troops(**{"actors.DE.lon": 0.0}) == troops(**{"actors.DE.lon": 20.0})

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from model.ktab_table import read_ktab_table
+from inputs.ktab_table import read_ktab_table
 from model.mechanisms import get_mechanism
 from model.mechanisms.smp import (
     SMPOptions,

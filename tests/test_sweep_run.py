@@ -15,12 +15,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from model.cli import main
+from inputs.scenario_file import default_scenario as shipped_scenario
 from model.run import run_one
-from model.sweep.runner import run_sweep
-from model.sweep.spec import load_sweep
-from model.sweep.store import Store
-from model.sweep.tables import export
+from negotiate.main import main
+from sweep.runner import run_sweep
+from sweep.spec import load_sweep
+from sweep.store import Store
+from sweep.tables import export
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIO = ROOT / "configs" / "coalition_of_the_willing.toml"
@@ -141,7 +142,7 @@ def test_existing_dask_scheduler_equals_serial(clean, sweep_file, tmp_path, caps
 
 
 def _cli(*args: str) -> list[str]:
-    return [sys.executable, "-m", "model", "sweep", *args]
+    return [sys.executable, "-m", "negotiate", "sweep", *args]
 
 
 def _wait_for_parts(out: Path, n: int, proc: subprocess.Popen, timeout: float = 60) -> None:
@@ -346,7 +347,8 @@ actors = false
     summary = run_sweep(load_sweep(path), out, executor="serial", quiet=True)
     assert summary.status == "complete" and summary.done == 4
     rounds = Store(out).table("rounds")
-    full = run_one({"mechanism": "compromise"}, load_sweep(path).run_seed(3)).rounds
+    full = run_one({"mechanism": "compromise"}, load_sweep(path).run_seed(3),
+                   scenario=shipped_scenario()).rounds
     assert list(rounds["run_id"]) == [0, 1, 2, 3]
     assert (rounds["round"] == full["round"].max()).all()
     last = rounds[rounds["run_id"] == 3].drop(columns=["run_id", "design_point", "replication"])

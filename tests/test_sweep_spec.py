@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model.cli import main
 from model.errors import InputError
-from model.sweep.spec import load_sweep, run_seed, salib_problem
+from negotiate.main import main
+from sweep.spec import load_sweep, run_seed, salib_problem
 
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SCENARIO = ROOT / "configs" / "coalition_of_the_willing.toml"
@@ -194,7 +194,7 @@ def test_load_sweep_raises_input_error(tmp_path):
 
 
 def test_from_scenario_samples_every_ranged_parameter(tmp_path):
-    from model.scenario import load_scenario
+    from inputs.scenario_file import load_scenario
     from tests.conftest import DEFAULT_SCENARIO
 
     path = tmp_path / "s.toml"

@@ -9,10 +9,12 @@ import numpy as np
 import pytest
 
 from agents import StateChoice
+from inputs.scenario_file import default_scenario as shipped_scenario
+from inputs.scenario_file import load_scenario
 from model.errors import InputError
 from model.negotiation import NegotiationModel
 from model.run import run_one
-from model.scenario import Scenario, load_scenario, scenario_errors
+from model.scenario import Scenario, scenario_errors
 from tests.conftest import DEFAULT_SCENARIO
 
 DIMS = [{"key": "presence", "label": "presence"}, {"key": "guarantee", "label": "guarantee"}]
@@ -157,21 +159,21 @@ def test_a_shock_date_must_lie_between_its_rounds():
 def test_the_default_shocks_apply_at_their_dates():
     """Merz (6 May 2025) moves Germany's ideal between the Paris summit of 27 Mar 2025 and
     the August talks, not before; the Czech government (Dec 2025) before January 2026."""
-    t = run_one({"freeze_positions": False, "accommodation": 0.0}, 0)
+    t = run_one({"freeze_positions": False, "accommodation": 0.0}, 0, scenario=shipped_scenario())
     rounds = t.rounds.set_index("round")
     de = t.actors[t.actors.actor == "DE"].set_index("round")["ideal_presence"]
     assert rounds.loc[5, "date"] == "2025-03-27" and rounds.loc[6, "date"] == "2025-08-18"
     assert de.loc[0] == de.loc[5] and de.loc[6] == de.loc[5] + 10
     cz = t.actors[t.actors.actor == "CZ"].set_index("round")["ideal_presence"]
     assert cz.loc[8] == cz.loc[0] and cz.loc[9] < cz.loc[8]
-    model = NegotiationModel(rng=0)
+    model = NegotiationModel(shipped_scenario(), rng=0)
     while model.running:
         model.step()
     assert any("Before the round (2025-05-06): Merz" in str(e) for e in model.events)
 
 
 def test_the_us_pledge_follows_its_guarantee_position():
-    t = run_one({}, 0)
+    t = run_one({}, 0, scenario=shipped_scenario())
     a = t.actors
     us = a[a.actor == "US"].set_index("round")
     assert (us["presence"] == 0).all() and (us["pledge_ground"] == 0).all()
@@ -181,14 +183,14 @@ def test_the_us_pledge_follows_its_guarantee_position():
     assert (us.loc[1:, "stance"] == "outside_only").all()
     assert us.loc[6, "pledge_air"] > 0 and us.loc[6, "pledge_monitoring"] > 0
     # the what-if lever: no backstop at all, never air support
-    none = run_one({"us_backstop": 0.0}, 0).actors
+    none = run_one({"us_backstop": 0.0}, 0, scenario=shipped_scenario()).actors
     assert (none[none.actor == "US"]["pledge_air"] == 0).all()
 
 
 def test_germany_never_deploys_now_nor_declares_while_its_conditions_fail():
     for params in ({}, {"mechanism": "smp"}, {"mechanism": "compromise"},
                    {"accommodation": 0.6, "bandwagon": 30.0}):
-        model = NegotiationModel(rng=0, **params)
+        model = NegotiationModel(shipped_scenario(), rng=0, **params)
         de = model.states["DE"]
         while model.running:
             model.step()
@@ -201,14 +203,14 @@ def test_france_declares_for_after_a_ceasefire_by_its_condition():
     """France's ideal (S3, 'nothing must be excluded') and its ceasefire condition (brief)
     make it deploy_after_ceasefire from the first meeting; its forces stand in Ukraine only
     once a ceasefire takes effect (the lever at round 3)."""
-    fr = stances(run_one({}, 0), "FR")
+    fr = stances(run_one({}, 0, scenario=shipped_scenario()), "FR")
     assert "deploy_now" not in fr and fr[1] == "deploy_after_ceasefire"
-    lever = stances(run_one({"ceasefire_round": 3}, 0), "FR")
+    lever = stances(run_one({"ceasefire_round": 3}, 0, scenario=shipped_scenario()), "FR")
     assert lever[1:3] == ["deploy_after_ceasefire"] * 2 and lever[3] == "deploy_now"
 
 
 def test_freeze_positions_keeps_every_position_and_salience():
-    model = NegotiationModel(rng=0, freeze_positions=True)
+    model = NegotiationModel(shipped_scenario(), rng=0, freeze_positions=True)
     ideals, stated, sal = (model.ideals.copy(), model.stated.copy(), model.saliences.copy())
     while model.running:
         model.step()
@@ -230,11 +232,11 @@ def test_ranged_parameters_keep_their_values_ranges_and_sources():
     assert scenario_errors(raw)[1] == ["parameters.bandwagon.value: 50.0 is outside its "
                                        "range [0.0, 30.0]"]
     with pytest.raises(InputError, match="parameters.turns_per_meeting"):
-        NegotiationModel(rng=0, turns_per_meeting=0)
+        NegotiationModel(shipped_scenario(), rng=0, turns_per_meeting=0)
 
 
 def test_a_players_choice_is_bounded_and_not_moved_by_the_mechanism():
-    model = NegotiationModel(rng=0, max_move=10.0)
+    model = NegotiationModel(shipped_scenario(), rng=0, max_move=10.0)
     gb = model.states["GB"]
     before = (gb.presence, gb.guarantee)
     choice = StateChoice(presence=100.0, guarantee=100.0, salience_presence=0.9,
@@ -276,10 +278,11 @@ def test_the_uk_declares_after_a_ceasefire_through_the_us_retreat_not_attendance
     """The UK (N early 2024, E02) comes to deploy_after_ceasefire at the Feb 2025 meeting
     (E08) by the burden shifted to Europe as the US retreats (E05, E07) and its pending
     conditions (a US backstop, a Commons vote), whoever attends."""
-    base = stances(run_one({}, 0), "GB")
+    base = stances(run_one({}, 0, scenario=shipped_scenario()), "GB")
     assert base[1] == "outside_only" and base[2:6] == ["deploy_after_ceasefire"] * 4
     assert "deploy_now" not in base
-    assert "deploy_after_ceasefire" not in stances(run_one({"burden_shift": 0.0}, 0), "GB")
+    no_shift = run_one({"burden_shift": 0.0}, 0, scenario=shipped_scenario())
+    assert "deploy_after_ceasefire" not in stances(no_shift, "GB")
     sc = load_scenario(DEFAULT_SCENARIO)
     raw = sc.model_dump()
     no_retreat = Scenario.model_validate(_without_us_retreat(copy.deepcopy(raw)))
@@ -304,7 +307,7 @@ def test_default_rounds_are_meetings_of_at_least_three_with_who_attended():
 
 
 def test_the_us_retreat_is_a_ratchet():
-    model = NegotiationModel(rng=0)
+    model = NegotiationModel(shipped_scenario(), rng=0)
     retreat = []
     while model.running:
         model.step()

@@ -12,7 +12,7 @@ import mesa
 import pytest
 import solara
 
-from model.run import tables_of
+from model.tables import tables_of
 from viz import app as viz_app
 from viz.charts import (
     coalition_records,

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from model.cli import main
+from negotiate import viz as cli
+from negotiate.main import main
 from tests.conftest import DEFAULT_SCENARIO
-from viz import assets, cli
+from viz import assets
 
 
 @pytest.fixture

@@ -23,7 +23,7 @@ warnings.filterwarnings("ignore", message=r".*ComponentsView: `use_state` found 
 from mesa.visualization import SolaraViz  # noqa: E402
 from mesa.visualization.utils import update_counter  # noqa: E402
 
-from model.run import tables_of  # noqa: E402
+from model.tables import tables_of  # noqa: E402
 from viz.charts import PositionsChart, RoundCharts  # noqa: E402
 from viz.coalition_map import CoalitionMap  # noqa: E402
 from viz.coalition_table import CoalitionTable  # noqa: E402

@@ -16,10 +16,11 @@ import zlib
 from functools import lru_cache
 from pathlib import Path
 
+from inputs.resources import DEFAULT_SCENARIO
+from inputs.resources import scenario_files as shipped_scenarios
+from inputs.scenario_file import load_scenario
 from model.negotiation import NegotiationModel
-from model.resources import DEFAULT_SCENARIO
-from model.resources import scenario_files as shipped_scenarios
-from model.scenario import Parameters, Scenario, load_scenario
+from model.scenario import Parameters, Scenario
 
 #: Set by ``negotiate viz SCENARIO``: a scenario file to offer (and open) first.
 SCENARIO_ENV = "NEGOTIATE_VIZ_SCENARIO"

@@ -27,7 +27,7 @@ from typing import Literal
 
 import numpy as np
 
-from model.actor_table import ActorTable
+from model.actors import ActorTable
 from model.errors import InputError
 
 SCALE = (0.0, 100.0)  # the declared scale of every DEU issue

@@ -14,44 +14,16 @@ most 100 (they are then divided by 100). Every problem is one line naming file, 
 from __future__ import annotations
 
 import csv
-import math
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
+from inputs.cells import number as _number
+from inputs.ktab_table import looks_like_ktab, read_ktab_table
+from model.actors import ActorTable
 from model.errors import InputError
 
-
-@dataclass(frozen=True)
-class ActorTable:
-    """Actors with capability ``c`` (n,), position ``x`` and salience ``s`` (n,) or (n, d).
-
-    ``dimension_names`` names the issue dimensions (a KTAB table names them by its position
-    columns' headers); empty when the table does not name them.
-    """
-
-    names: list[str]
-    c: np.ndarray
-    x: np.ndarray
-    s: np.ndarray
-    dimension_names: list[str] = field(default_factory=list)
-
-    @property
-    def dimensions(self) -> int:
-        return 1 if self.x.ndim == 1 else self.x.shape[1]
-
-
-def _number(path: Path, row: int, column: str, text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(
-            f"{path}: row {row}, column {column}: {text!r} is not a number"
-        ) from None
-    if not math.isfinite(value):
-        raise InputError(f"{path}: row {row}, column {column}: {text!r} is not a finite number")
-    return value
+__all__ = ["ActorTable", "read_actor_table"]
 
 
 def _saliences(
@@ -81,7 +53,7 @@ def read_actor_table(path: str | Path) -> ActorTable:
     """Parse and validate an actor table; any problem raises :class:`InputError` (one line).
 
     A file whose second line is KTAB's header ``Actor,Description,Power,...`` (after a
-    title line) is read by :func:`model.ktab_table.read_ktab_table`.
+    title line) is read by :func:`inputs.ktab_table.read_ktab_table`.
     """
     path = Path(path)
     if not path.is_file():
@@ -92,8 +64,6 @@ def read_actor_table(path: str | Path) -> ActorTable:
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise InputError(f"{path}: cannot read as CSV ({exc})") from None
     rows = [r for r in rows if any(cell.strip() for cell in r)]
-    from model.ktab_table import looks_like_ktab, read_ktab_table
-
     if looks_like_ktab(rows):
         return read_ktab_table(path, rows)
     if not rows:

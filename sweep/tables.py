@@ -1,12 +1,11 @@
 """Reading a sweep's tables back, one file per table, and the statistics across replications.
 
-The parts of a table are read in run order one at a time (see :mod:`model.sweep.store`), so
+The parts of a table are read in run order one at a time (see :mod:`sweep.store`), so
 an export or the statistics need about one part in memory, however many runs there are.
 """
 
 from __future__ import annotations
 
-import itertools
 import os
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,55 +13,15 @@ from pathlib import Path
 import pandas as pd
 
 from model.errors import InputError
-from model.sweep.store import Store, read_manifest
-
-SORT_KEYS = {"rounds": ["run_id", "round"], "actors": ["run_id", "round", "actor"]}
-
-
-def batches_in_order(store: Store) -> list[str]:
-    """The committed batches, ordered by their first run."""
-    starts = []
-    for f in (store.parts / "runs").glob("*.parquet"):
-        ids = pd.read_parquet(f, columns=["run_id"])["run_id"]
-        if len(ids):
-            starts.append((int(ids.min()), int(ids.max()), f.stem))
-    starts.sort()
-    for (_, hi, _), (lo, _, _) in itertools.pairwise(starts):
-        if lo <= hi:  # pragma: no cover - batches never overlap (spec.batches)
-            raise InputError(f"{store.out}: parts overlap; the directory is damaged")
-    return [stem for _, _, stem in starts]
-
-
-def iter_parts(store: Store, kind: str) -> Iterator[pd.DataFrame]:
-    """The committed parts of one table, in run order, each sorted by run and round."""
-    keys = SORT_KEYS.get(kind, ["run_id"])
-    for stem in batches_in_order(store):
-        f = store.parts / kind / f"{stem}.parquet"
-        if f.is_file():
-            part = pd.read_parquet(f)
-            cols = [k for k in keys if k in part.columns]
-            yield part.sort_values(cols, kind="stable").reset_index(drop=True)
-
-
-def read_design(store: Store) -> pd.DataFrame:
-    path = store.out / "design.parquet"
-    if path.is_file():
-        return pd.read_parquet(path)
-    import json
-
-    from model.sweep.spec import Design
-
-    raw = json.loads((store.out / "design.json").read_text(encoding="utf-8"))
-    return Design(columns=raw["columns"], kinds=raw["kinds"],
-                  rows=[tuple(r) for r in raw["rows"]]).table
-
-
-def read_table(store: Store, kind: str) -> pd.DataFrame | None:
-    """A whole table in memory (for the small ones: runs, outcomes)."""
-    parts = list(iter_parts(store, kind))
-    if not parts:
-        return None
-    return pd.concat(parts, ignore_index=True)
+from sweep.store import (  # noqa: F401  (the readers live with the store)
+    SORT_KEYS,
+    Store,
+    batches_in_order,
+    iter_parts,
+    read_design,
+    read_manifest,
+    read_table,
+)
 
 
 # -- export -------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ EXECUTOR_HELP = ("serial, process (a local process pool, the default) or dask (a
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from model.sweep.spec import load_sweep
+    from sweep.spec import load_sweep
 
     sweep = load_sweep(args.file)
     for line in sweep.describe():
@@ -23,9 +23,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from model.sweep.runner import SweepFailed, run_sweep
-    from model.sweep.runner import stderr_log as log
-    from model.sweep.spec import load_sweep
+    from sweep.runner import SweepFailed, run_sweep
+    from sweep.runner import stderr_log as log
+    from sweep.spec import load_sweep
 
     sweep = load_sweep(args.file)
     if not args.quiet:
@@ -51,7 +51,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from model.sweep.tables import export
+    from sweep.tables import export
 
     path, rows = export(args.dir, args.what, args.format, args.to)
     print(f"wrote {path} ({rows} rows)")
@@ -59,7 +59,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
 
 
 def _cmd_plot(args: argparse.Namespace) -> int:
-    from model.sweep.plot import plot_sweep
+    from sweep.plot import plot_sweep
 
     paths = plot_sweep(args.dir, outcomes=args.outcome, parameters=args.parameter, to=args.to)
     print(f"wrote {len(paths)} figure(s) to {paths[0].parent if paths else args.to}")
@@ -67,7 +67,7 @@ def _cmd_plot(args: argparse.Namespace) -> int:
 
 
 def _cmd_discover(args: argparse.Namespace) -> int:
-    from model.sweep.cases import run_discover
+    from sweep.cases import run_discover
 
     run_discover(args.dir, args.outcome, round_=args.round, threshold=args.threshold,
                  peel_alpha=args.peel_alpha, paste_alpha=args.paste_alpha,
@@ -77,7 +77,7 @@ def _cmd_discover(args: argparse.Namespace) -> int:
 
 
 def _cmd_features(args: argparse.Namespace) -> int:
-    from model.sweep.cases import run_features
+    from sweep.cases import run_features
 
     run_features(args.dir, args.outcome, round_=args.round, slices=args.slices,
                  parameters=args.parameter)
@@ -99,7 +99,7 @@ def _add_cases(p: argparse.ArgumentParser) -> None:
 
 
 def _cmd_sensitivity(args: argparse.Namespace) -> int:
-    from model.sweep.sensitivity import run_sensitivity
+    from sweep.sensitivity import run_sensitivity
 
     run_sensitivity(args.file, method=args.method, outcome=args.outcome, samples=args.samples,
                     out=args.out, to=args.to, executor=args.executor, workers=args.workers,

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from model.errors import InputError
 
-APP = Path(__file__).resolve().parent / "app.py"
+APP = Path(__file__).resolve().parent.parent / "viz" / "app.py"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765
 
@@ -76,7 +76,7 @@ def _cmd_viz(args: argparse.Namespace) -> int:
         return 0
     scenario = None
     if args.scenario:
-        from model.scenario import load_scenario
+        from inputs.scenario_file import load_scenario
 
         scenario = Path(args.scenario)
         load_scenario(scenario)  # a broken file: one line and exit 2, not a traceback later

@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from model.errors import InputError
-from model.sweep.spec import Sweep, load_sweep, with_design
+from sweep.spec import Sweep, load_sweep, with_design
 
 NUM_RESAMPLES = 200
 
@@ -26,7 +26,7 @@ NUM_RESAMPLES = 200
 def outcome_names(sweep: Sweep) -> list[str]:
     """The outcomes of this sweep's model: one probe run at the first design point."""
     from model.run import run_one
-    from model.sweep.worker import outcome_row
+    from sweep.worker import outcome_row
 
     params = sweep.design.records()[0]
     tables = run_one(params, sweep.run_seed(0), scenario=sweep.scenario,
@@ -82,9 +82,9 @@ def run_sensitivity(file: str | Path, *, method: str = "sobol", outcome: str,
                     to: str | Path | None = None, executor: str = "process",
                     workers: int | None = None, scheduler: str | None = None,
                     quiet: bool = False, resume: bool = False) -> pd.DataFrame:
-    from model.export import write_table
-    from model.sweep.runner import SweepFailed, run_sweep
-    from model.sweep.runner import stderr_log as log
+    from negotiate.export import write_table
+    from sweep.runner import SweepFailed, run_sweep
+    from sweep.runner import stderr_log as log
 
     sweep = with_design(load_sweep(file), method, samples)
     known = outcome_names(sweep)
@@ -108,7 +108,7 @@ def run_sensitivity(file: str | Path, *, method: str = "sobol", outcome: str,
             raise InputError(f"the runs stopped: {exc}") from None
         if summary.status != "complete":
             raise KeyboardInterrupt
-        from model.sweep.store import Store
+        from sweep.store import Store
 
         outcomes = Store(where).table("outcomes")
         if outcomes is None:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from model.errors import InputError
-from model.sweep.store import Store, read_manifest
+from sweep.store import Store, read_manifest
 
 KEY_COLUMNS = {"run_id", "design_point", "replication", "seed"}
 MANY = 25

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from model.actor_table import ActorTable
+from inputs.ktab_table import KTAB_SCALE
+from model.actors import ActorTable
 from model.errors import InputError
-from model.ktab_table import KTAB_SCALE
 from model.mechanisms.smp import SMPHistory, SMPOptions, smp_negotiate
 
 

@@ -17,10 +17,11 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from model.run import RunTables, run_one
+from model.run import run_one
 from model.scenario import Scenario, with_overrides
-from model.sweep.jobs import Job, Result
-from model.sweep.spec import parse_scenario, run_seed
+from model.tables import RunTables
+from sweep.jobs import Job, Result
+from sweep.spec import parse_scenario, run_seed
 
 KEYS = ["run_id", "design_point", "replication"]
 OUTCOME_SKIP = {"round"}

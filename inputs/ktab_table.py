@@ -20,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from model.actor_table import ActorTable, _number
+from inputs.cells import number as _number
+from model.actors import ActorTable
 from model.errors import InputError
 
 KTAB_SCALE = (0.0, 100.0)

@@ -1,7 +1,7 @@
 """What travels between the sweep runner and its workers: a :class:`Job` (a batch of runs)
 and its :class:`Result` (each table as the bytes of a Parquet file). This module is light
 (no Mesa, no pandas, no pyarrow): the runner's process imports it, and only the workers
-import :mod:`model.sweep.worker` and the model."""
+import :mod:`sweep.worker` and the model (through :mod:`sweep.batch`)."""
 
 from __future__ import annotations
 
@@ -30,17 +30,3 @@ class Result:
     runs: int = 0
     failed: int = 0
     tables: dict[str, bytes] = field(default_factory=dict)  # Parquet files: runs, rounds, ...
-
-
-def run_batch(job: Job, run_fn: Any = None) -> Result:
-    """Run a batch in this process (see :func:`model.sweep.worker.run_batch`)."""
-    from model.sweep import worker
-
-    return worker.run_batch(job, run_fn)
-
-
-def init_worker() -> None:
-    """Process-pool initializer: leave Ctrl-C to the parent, which stops the sweep cleanly."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)

@@ -1,21 +1,11 @@
-"""The ``negotiate`` command line: forecast, validate, run, viz, sweep, sensitivity.
-
-Every subcommand drives the same model core; bad input becomes one line on stderr naming
-the file and the field, and exit code 2, never a traceback.
-"""
+"""``negotiate forecast``: an actor table (or the DEU data) through a mechanism."""
 
 from __future__ import annotations
 
 import argparse
-import sys
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from model.errors import InputError
-from model.resources import DEFAULT_SCENARIO  # noqa: F401  (kept here for older imports)
-
-ROOT = Path(__file__).resolve().parent.parent
-
 
 # The mechanism that forecasts the DEU training half best (bench/forecast_accuracy.py).
 DEU_DEFAULT_MECHANISM = "compromise"
@@ -39,8 +29,8 @@ def _scale(args: argparse.Namespace, x, default):
 
 def _cmd_forecast_smp(args: argparse.Namespace) -> int:
     """``--mechanism smp``: KTAB's SMP to its stopping rule; positions and probabilities."""
-    from model.actor_table import read_actor_table
-    from model.smp_forecast import smp_forecast
+    from analysis.smp_forecast import smp_forecast
+    from inputs.actor_table import read_actor_table
 
     table = read_actor_table(args.actors)
     result = smp_forecast(table, source=str(args.actors), max_turns=args.rounds, seed=args.seed)
@@ -69,8 +59,8 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
         args.rounds = 10
     if args.format == "deu":
         return _forecast_deu(args)
-    from model.actor_table import read_actor_table
-    from model.forecast import forecast, initial_scale
+    from analysis.forecast import forecast, initial_scale
+    from inputs.actor_table import read_actor_table
 
     table = read_actor_table(args.actors)
     mechanism = args.mechanism or "eum"
@@ -97,8 +87,8 @@ def _forecast_deu(args: argparse.Namespace) -> int:
     """Forecast every DEU issue and score it against the recorded outcome."""
     import numpy as np
 
-    from model.deu import SCALE, read_deu
-    from model.forecast import absolute_errors, forecast_issues
+    from analysis.forecast import absolute_errors, forecast_issues
+    from inputs.deu import SCALE, read_deu
 
     issues = read_deu(args.actors)
     mechanism = args.mechanism or DEU_DEFAULT_MECHANISM
@@ -125,29 +115,7 @@ def _forecast_deu(args: argparse.Namespace) -> int:
     return 0
 
 
-class _Version(argparse.Action):
-    """``--version``: computed when asked for, so building the parser stays cheap."""
-
-    def __init__(self, option_strings: list[str], dest: str, **kwargs: object) -> None:
-        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS,
-                         **kwargs)  # type: ignore[arg-type]
-
-    def __call__(self, parser: argparse.ArgumentParser, *args: object) -> None:
-        from model.extras import version_line
-
-        print(version_line())
-        parser.exit()
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="negotiate",
-        description="Agent-based model of the negotiation over Western troops in Ukraine.",
-    )
-    parser.add_argument("--version", action=_Version, help="print the package, Mesa and "
-                        "Python versions and exit")
-    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-
+def register(sub: argparse._SubParsersAction) -> None:
     from model.mechanisms import MECHANISMS
 
     p = sub.add_parser("forecast", help="forecast a negotiation from an actor table (CSV)")
@@ -171,46 +139,3 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="directory for positions.csv and summary.csv (forecasts.csv "
                    "with --format deu)")
     p.set_defaults(handler=_cmd_forecast)
-
-    for register in _EXTRA_COMMANDS:
-        register(sub)
-    return parser
-
-
-# Subcommand modules add themselves here (kept separate so each stays small).
-_EXTRA_COMMANDS: list[Callable[[argparse._SubParsersAction], None]] = []
-
-
-def _register_extras() -> None:
-    from model import commands
-
-    _EXTRA_COMMANDS.extend(commands.REGISTER)
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    if not _EXTRA_COMMANDS:
-        _register_extras()
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    from model import extras
-
-    try:
-        extras.require_for(args.command)
-        return int(args.handler(args) or 0)
-    except InputError as exc:
-        print(f"negotiate: error: {exc}", file=sys.stderr)
-        return 2
-    except ModuleNotFoundError as exc:  # an optional dependency imported further in
-        line = extras.explain_missing(exc, args.command)
-        if line is None:
-            raise
-        print(f"negotiate: error: {line}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("negotiate: interrupted", file=sys.stderr)
-        return 130
-    except BrokenPipeError:  # e.g. `negotiate run | head`: the reader has gone
-        import os
-
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 0

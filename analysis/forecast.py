@@ -15,7 +15,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from model.actor_table import ActorTable
+from model.actors import ActorTable
 from model.mechanisms import condorcet_median, get_mechanism, weighted_mean
 
 Summary = Literal["mean", "median"]
@@ -159,7 +159,7 @@ def forecast_issues(
     seed: int = 0,
 ) -> pd.DataFrame:
     """``issue, forecast, outcome`` for issues with ``.issue``, ``.table`` and ``.outcome``
-    (e.g. :class:`model.deu.DeuIssue`); issue k's random stream is child k of ``seed``."""
+    (e.g. :class:`inputs.deu.DeuIssue`); issue k's random stream is child k of ``seed``."""
     children = np.random.SeedSequence(seed).spawn(len(issues))
     rows = [
         {"issue": item.issue,

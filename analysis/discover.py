@@ -2,7 +2,7 @@
 
 Pure analysis, EMA Workbench style: it takes the sampled parameters of the runs and a
 boolean outcome per run (a *case of interest*), never runs the model and does no I/O
-(:mod:`model.sweep.cases` reads a sweep directory and prints; the figures are returned as
+(:mod:`sweep.cases` reads a sweep directory and prints; the figures are returned as
 Matplotlib figures for the caller to save).
 
 - :func:`discover` runs the Patient Rule Induction Method (Friedman & Fisher 1999, "Bump

@@ -1,6 +1,6 @@
 """``negotiate sweep discover`` and ``negotiate sweep features``: the cases of interest of a
 sweep (which runs meet an outcome condition) and the parameters they were sampled at, read
-from the sweep's directory; the analysis itself is :mod:`model.sweep.discover`.
+from the sweep's directory; the analysis itself is :mod:`analysis.discover`.
 
 An outcome condition is a comparison on the per-run outcome columns, parsed with
 :mod:`ast` and evaluated on the columns only (never ``eval``)::
@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 
 from model.errors import InputError
-from model.sweep.plot import KEY_COLUMNS, outcome_columns, swept_parameters
-from model.sweep.store import Store, read_manifest
+from sweep.plot import KEY_COLUMNS, outcome_columns, swept_parameters
+from sweep.store import Store, read_manifest
 
 _OPS: dict[type, Callable] = {ast.Lt: operator.lt, ast.LtE: operator.le, ast.Gt: operator.gt,
                               ast.GtE: operator.ge, ast.Eq: operator.eq, ast.NotEq: operator.ne}
@@ -237,7 +237,7 @@ def run_discover(out: str | Path, condition: str, *, round_: int | None = None,
     """``negotiate sweep discover``: print the trajectory and the chosen box; write
     ``discover_tradeoff.png`` and ``discover_box.png`` to ``to`` (default: the sweep's
     directory). Returns the paths written."""
-    from model.sweep.discover import (
+    from analysis.discover import (
         box_figure,
         discover,
         feature_lines,
@@ -277,7 +277,7 @@ def run_discover(out: str | Path, condition: str, *, round_: int | None = None,
 def run_features(out: str | Path, condition: str, *, round_: int | None = None,
                  slices: int = 10, parameters: list[str] | None = None) -> pd.DataFrame:
     """``negotiate sweep features``: print the ranked feature scores; return them."""
-    from model.sweep.discover import feature_lines, feature_scores
+    from analysis.discover import feature_lines, feature_scores
 
     cases = sweep_cases(out, condition, round_, parameters)
     print(f"cases of interest: {cases.label}")

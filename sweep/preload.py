@@ -9,8 +9,8 @@ import gc
 import pyarrow.pandas_compat  # noqa: F401  (pandas -> Arrow, on the first batch)
 import pycountry
 
-import model.ceasefire  # noqa: F401  (imported inside run_one)
-import model.sweep.worker  # noqa: F401
+import model.ceasefire.phase  # noqa: F401  (imported inside run_one)
+import sweep.worker  # noqa: F401
 
 pycountry.countries.get(alpha_2="FR")
 gc.freeze()

@@ -1,5 +1,4 @@
-"""Subcommands beyond ``forecast``: validate and run (sweeps, viz and sensitivity register
-themselves from their own modules)."""
+"""``negotiate run``: one scenario, round by round, to the terminal and to tidy tables."""
 
 from __future__ import annotations
 
@@ -45,23 +44,11 @@ def versions() -> dict[str, str]:
             "python": platform.python_version()}
 
 
-def _cmd_validate(args: argparse.Namespace) -> int:
-    from model.scenario import validate_file
-
-    problems = validate_file(args.file)
-    if problems:
-        for line in problems:
-            print(line)
-        return 2
-    print("ok")
-    return 0
-
-
 def _cmd_run(args: argparse.Namespace) -> int:
+    from inputs.resources import ladder_file, scenario_file
+    from inputs.scenario_file import load_scenario
     from model.negotiation import NegotiationModel
-    from model.resources import ladder_file, scenario_file
-    from model.run import tables_of
-    from model.scenario import load_scenario
+    from model.tables import tables_of
 
     path = scenario_file(args.scenario)
     scenario = load_scenario(path)
@@ -71,7 +58,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in sets.items() if "." in k}
     params = {k: v for k, v in sets.items() if "." not in k}
     if args.ladder:
-        from model.ceasefire import with_ladder
+        from inputs.scenario_file import with_ladder
 
         scenario = with_ladder(scenario, ladder_file(args.ladder))
     if args.rounds is not None and args.rounds < 0:
@@ -144,7 +131,7 @@ def stance_line(model: Any) -> str:
 
 
 def _write_run(out: Path, model: Any, tables: Any, args: argparse.Namespace, path: Path) -> None:
-    from model.export import write_table
+    from negotiate.export import write_table
 
     out.mkdir(parents=True, exist_ok=True)
     ext = args.format
@@ -169,11 +156,7 @@ def _write_run(out: Path, model: Any, tables: Any, args: argparse.Namespace, pat
     print(f"\nwrote {out}/rounds.{ext}, actors.{ext}{extra}, events.txt, run.json")
 
 
-def _register_core(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("validate", help="check a scenario file; prints ok or one line per error")
-    p.add_argument("file")
-    p.set_defaults(handler=_cmd_validate)
-
+def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run a scenario round by round and export tidy tables")
     p.add_argument("scenario", nargs="?", help="scenario TOML (default: the coalition of the "
                    "willing, configs/coalition_of_the_willing.toml)")
@@ -190,14 +173,3 @@ def _register_core(sub: argparse._SubParsersAction) -> None:
                    "replaces the scenario's, or the name of a variant shipped with the model "
                    "(no_us_rung, un_force, fast_coalition)")
     p.set_defaults(handler=_cmd_run)
-
-
-def _register_modules(sub: argparse._SubParsersAction) -> None:
-    """Subcommands kept with their feature: each module has ``register(sub)``."""
-    import importlib
-
-    for name in ("model.sweep.cli", "viz.cli"):
-        importlib.import_module(name).register(sub)
-
-
-REGISTER: list = [_register_core, _register_modules]

@@ -33,9 +33,10 @@ from pathlib import Path
 from typing import Any
 
 from model.errors import InputError
-from model.sweep.jobs import Job, Result, init_worker, run_batch
-from model.sweep.spec import Sweep, auto_batch_size, batches
-from model.sweep.store import Store, now
+from sweep.batch import init_worker, run_batch
+from sweep.jobs import Job, Result
+from sweep.spec import Sweep, auto_batch_size, batches
+from sweep.store import Store, now
 
 EXECUTORS = ("serial", "process", "dask")
 
@@ -84,7 +85,7 @@ def _process_pool(workers: int) -> cf.Executor:
     methods = multiprocessing.get_all_start_methods()
     if "forkserver" in methods:
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["model.sweep.preload"])
+        ctx.set_forkserver_preload(["sweep.preload"])
     else:  # pragma: no cover - Windows
         ctx = multiprocessing.get_context("spawn")
     return cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=init_worker)

@@ -1,49 +1,6 @@
-"""The ceasefire phase after the deal: violations, the graduated response, and deterrence.
-
-Source of the design: seed article S4 (``seeds/004_0150de64ef9ddab3.txt``, early Feb 2026).
-After a violation, a formal diplomatic warning within 24 hours; then Ukrainian forces
-restore the ceasefire; if there is no de-escalation, forces of the coalition of the willing
-(EU states, the UK, Norway, Iceland, Turkey); for a wider or persistent attack, a
-coordinated response including US forces 72 hours after the initial violation. The ladder
-is data (``[ceasefire]`` in the scenario file, :class:`model.scenario.CeasefireSpec`), so
-other designs can be tried (``configs/ladder_variants/``).
-
-Time runs in hours from the start of the ceasefire (hour 0) to the horizon
-(``ceasefire_horizon_days``). Two kinds of event fill the queue:
-
-- **decisions**: every ``decision_hours`` (24 by default), while no violation is under way,
-  the violator weighs violating;
-- **rungs**: a violation of severity ``s`` at hour ``t0`` schedules rung ``k`` at
-  ``t0 + delay_h[k]``. When its hour comes and the violation is still going, the rung acts
-  with strength ``a_k`` and de-escalates the violation with probability
-  ``d_k(s) = 1 - exp(-a_k / s)``; a rung with no strength (no forces pledged, no backstop)
-  leaves the violation *unanswered*. A violation that outlasts the last rung breaks the
-  ceasefire (it *collapses*), and no more decisions follow.
-
-Strength of a rung (``Rung.kind``): ``diplomatic`` ``effect``; ``host`` ``effect x r``;
-``forces`` ``effect x r x min(1, P / force_scale)`` where ``P`` is the personnel its actors
-pledged in the rung's ``forces`` types; ``backstop`` ``effect x r x b``. Here ``r`` is the
-parameter ``force_readiness`` and ``b`` the US backstop level the negotiation ended with
-(or the parameter ``ceasefire_us_backstop``).
-
-**The violation decision** (the modeller's rule, in the spirit of expected-utility
-deterrence: Huth 1988, *Extended Deterrence and the Prevention of War*; it reproduces no
-published model). The violator knows the ladder and the forces. For each severity ``s`` it
-computes, rung by rung, the chance the violation is still going (``reach_k``), the expected
-days it runs and the expected cost the ladder inflicts:
-
-    E_days(s) = sum_k reach_k d_k(s) delay_k / 24  +  reach_{K+1} collapse_gain_days
-    E_cost(s) = sum_k reach_k a_k                  (a rung costs what it is worth when it acts)
-    U(s)      = g s E_days(s) - E_cost(s),   g = violation_propensity (1 + threat) X
-
-where ``threat`` is its hostility after the negotiation (``model.russia_threat``: S4 has
-Putin call a foreign contingent a root cause of the war and a legitimate target) and ``X``
-is the day's opportunity, drawn from an exponential distribution of mean 1 from the model's
-``rng``. It violates at the severity with the highest ``U`` when that is positive. Faster
-rungs, more pledged forces, readier forces and a more credible backstop all lower ``U``;
-``collapse_gain_days >= the last delay`` (checked by the schema) makes removing the last
-rung never lower it. The values of ``effect``, ``force_scale``, ``collapse_gain_days`` and
-``violation_propensity`` are assumptions, not estimates: sweep them.
+"""The ceasefire phase after the deal, hour by hour: the event queue, violations, the
+rungs acting in turn, exposure and the outcomes. The ladder is :mod:`model.ceasefire.ladder`;
+the violator's decision :mod:`model.ceasefire.violator`.
 
 **Exposure** (a proxy for Western casualties, in person-days): while a violation is under
 way, each state's personnel in Ukraine (contribution types with ``in_ukraine``) plus, once
@@ -67,33 +24,28 @@ import itertools
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from agents.red_lines import RedLine
+from model.ceasefire.ladder import (
+    RungView,
+    clock_label,
+    rung_actors,
+    rung_strength,
+    rung_view,
+    severity_word,
+)
+from model.ceasefire.violator import choose_severity, expect, gain, threshold, utility
 from model.errors import InputError
-from model.scenario import CeasefireSpec, Parameters, Scenario, read_toml, scenario_errors
+from model.scenario import CeasefireSpec, Parameters, Scenario
 
 if TYPE_CHECKING:
     from model.negotiation import NegotiationModel
 
 RUNG_FIRST, DECISION_LAST = 5, 10  # same-hour order: rungs act before the violator decides
-SEVERITY_WORDS = ((0.25, "a probe"), (0.5, "a local attack"), (0.75, "a wider attack"),
-                  (1.0, "a major offensive"))
-
-
-def severity_word(severity: float) -> str:
-    return next(word for top, word in SEVERITY_WORDS if severity <= top + 1e-9)
-
-
-def clock_label(hour: float) -> str:
-    """``day 3, 14:00`` for hour 62 (day 1 starts at hour 0)."""
-    day, rest = divmod(hour, 24.0)
-    minutes = round(rest * 60)
-    return f"day {int(day) + 1}, {minutes // 60:02d}:{minutes % 60:02d}"
 
 
 # -- event queues ---------------------------------------------------------------------------
@@ -186,26 +138,6 @@ def make_queue(backend: str | None = None) -> HeapEventQueue | MesaEventQueue:
     if backend == "heapq":
         return HeapEventQueue()
     raise ValueError(f"unknown queue backend {backend!r}")
-
-
-# -- what the live view and the tables read -------------------------------------------------
-@dataclass(frozen=True)
-class RungView:
-    """A rung as the phase sees it: who acts, when, and how strong it is in this run."""
-
-    index: int  # 0-based position on the ladder
-    name: str
-    kind: str
-    actors: tuple[str, ...]
-    delay_h: float
-    strength: float
-    min_severity: float
-    source: str
-
-    @property
-    def actor(self) -> str:
-        """Who acts, as one line (``FR, GB, ...``)."""
-        return ", ".join(self.actors)
 
 
 @dataclass(frozen=True)
@@ -344,31 +276,14 @@ class CeasefirePhase:
                    threat=0.0, rng=rng, queue=queue)
 
     def _actors_of(self, rung: Any) -> tuple[str, ...]:
-        codes = list(rung.actors)
-        for code, actor in self.scenario.actors.items():
-            if ("eu" in rung.groups and actor.eu) or ("nato" in rung.groups and actor.nato):
-                codes.append(code)
-        seen: dict[str, None] = {}
-        for code in codes:
-            if code != self.violator:
-                seen.setdefault(code, None)
-        return tuple(seen)
+        return rung_actors(self.scenario, rung, self.violator)
 
     def _rung_view(self, index: int, rung: Any) -> RungView:
         actors = self._actors_of(rung)
-        if rung.kind == "diplomatic":
-            strength = rung.effect
-        elif rung.kind == "host":
-            strength = rung.effect * self.readiness
-        elif rung.kind == "backstop":
-            strength = rung.effect * self.readiness * self.us_backstop
-        else:
-            personnel = sum(v for c in actors for t, v in self.pledges.get(c, {}).items()
-                            if t in rung.forces)
-            strength = (rung.effect * self.readiness
-                        * min(1.0, personnel / self.spec.force_scale))
-        return RungView(index, rung.name, rung.kind, actors, rung.delay_h, float(strength),
-                        rung.min_severity, rung.source)
+        strength = rung_strength(rung, actors, readiness=self.readiness,
+                                 us_backstop=self.us_backstop, pledges=self.pledges,
+                                 force_scale=self.spec.force_scale)
+        return rung_view(index, rung, actors, strength)
 
     def _counterfactual_ground(self, n: int) -> dict[str, dict[str, float]]:
         """Ground troops from exactly ``n`` states: those with the largest ground capacity
@@ -393,35 +308,23 @@ class CeasefirePhase:
 
     # -- the violator's reckoning ----------------------------------------------------------
     def _expect(self, severity: float) -> dict[str, float]:
-        """Expected days a violation of ``severity`` runs, the cost the ladder inflicts, and
-        the chance it outlasts the ladder, as the violator reckons them."""
-        reach, days, cost = 1.0, 0.0, 0.0
-        for rung in self.ladder:
-            a = rung.strength if severity >= rung.min_severity else 0.0
-            d = 1.0 - math.exp(-a / severity)
-            cost += reach * a
-            days += reach * d * rung.delay_h / 24.0
-            reach *= 1.0 - d
-        days += reach * self.spec.collapse_gain_days
-        return {"days": days, "cost": cost, "p_collapse": reach}
+        """:func:`model.ceasefire.violator.expect` on this run's ladder."""
+        return expect(self.ladder, severity, self.spec.collapse_gain_days)
 
     def utility(self, severity: float, opportunity: float = 1.0) -> float:
         """``U(s)`` for a day whose opportunity draw is ``opportunity``."""
         e = self.expectations.get(severity) or self._expect(severity)
-        gain = self.params.violation_propensity * (1.0 + self.threat) * opportunity
-        return gain * severity * e["days"] - e["cost"]
+        return utility(e, severity, gain(self.params.violation_propensity, self.threat,
+                                         opportunity))
 
     def deterrence_table(self) -> pd.DataFrame:
         """Per severity: expected days, cost, collapse chance, and the least opportunity
         draw at which violating pays (higher means stronger deterrence)."""
-        rows = []
-        g0 = self.params.violation_propensity * (1.0 + self.threat)
-        for s, e in self.expectations.items():
-            denom = g0 * s * e["days"]
-            rows.append({"severity": s, "expected_days": e["days"], "expected_cost": e["cost"],
-                         "p_collapse": e["p_collapse"],
-                         "threshold": e["cost"] / denom if denom > 0 else math.inf})
-        return pd.DataFrame(rows)
+        g0 = gain(self.params.violation_propensity, self.threat)
+        return pd.DataFrame([
+            {"severity": s, "expected_days": e["days"], "expected_cost": e["cost"],
+             "p_collapse": e["p_collapse"], "threshold": threshold(e, s, g0)}
+            for s, e in self.expectations.items()])
 
     # -- events ------------------------------------------------------------------------------
     def _log(self, text: str, violation: int | None = None, rung: int | None = None) -> None:
@@ -442,11 +345,7 @@ class CeasefirePhase:
         if self.active is not None:
             return
         opportunity = float(self.rng.exponential(1.0))
-        best_s, best_u = None, 0.0
-        for s in self.severities:
-            u = self.utility(s, opportunity)
-            if u > best_u:
-                best_s, best_u = s, u
+        best_s = choose_severity(self.severities, lambda s: self.utility(s, opportunity))
         if best_s is not None:
             self._start(best_s, by_hand=False)
 
@@ -672,32 +571,6 @@ class CeasefirePhase:
 
 
 # -- integration ----------------------------------------------------------------------------
-def load_ladder(path: str | Path) -> CeasefireSpec:
-    """The ``[ceasefire]`` section of a TOML file (a ladder variant); one-line errors."""
-    from pydantic import ValidationError
-
-    raw = read_toml(path)
-    if "ceasefire" not in raw:
-        raise InputError(f"{path}: no [ceasefire] section")
-    try:
-        return CeasefireSpec.model_validate(raw["ceasefire"])
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in ("ceasefire", *err["loc"]))
-        raise InputError(f"{path}: {loc}: {err['msg']}") from None
-
-
-def with_ladder(scenario: Scenario, path: str | Path) -> Scenario:
-    """``scenario`` with its ``[ceasefire]`` replaced by the one in ``path``."""
-    spec = load_ladder(path)
-    raw = scenario.model_dump(mode="python")
-    raw["ceasefire"] = spec.model_dump(mode="python")
-    checked, lines = scenario_errors(raw)  # cross-references: actor codes in the variant
-    if checked is None:
-        raise InputError(f"{path}: {lines[0]}")
-    return checked
-
-
 def _scenario_of(model: NegotiationModel) -> Scenario:
     # Mesa >= 3.4 owns ``Model.scenario``: the model keeps ours as ``scenario_config``
     own = getattr(model, "scenario_config", None)

@@ -1,5 +1,5 @@
 """The output directory of a sweep, as the runner writes it (the tables are read back by
-:mod:`model.sweep.tables`).
+:mod:`sweep.tables`).
 
 ::
 
@@ -28,6 +28,7 @@ Parquet files are read only on resume and at the end.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import os
 import subprocess
@@ -35,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from model.errors import InputError
-from model.sweep.spec import PROJECT_ROOT, Sweep
+from sweep.spec import PROJECT_ROOT, Design, Sweep
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -68,7 +69,7 @@ def git_commit() -> dict[str, Any] | None:
 
 
 def versions() -> dict[str, str]:
-    """The versions of :func:`model.commands.versions` (and pandas, pyarrow), read from the
+    """The versions of :func:`negotiate.run.versions` (and pandas, pyarrow), read from the
     package metadata so that the runner's process need not import Mesa."""
     import platform
     from importlib import metadata
@@ -249,24 +250,72 @@ class Store:
         table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="permissive")
         return table.take(pc.sort_indices(table, sort_keys=[("run_id", "ascending")]))
 
-    # -- reading (pandas; see model.sweep.tables) ------------------------------------------
+    # -- reading (pandas; see sweep.tables) ------------------------------------------
     def kinds(self) -> list[str]:
         if not self.parts.is_dir():
             return []
         return sorted(d.name for d in self.parts.iterdir() if d.is_dir())
 
     def iter_parts(self, kind: str) -> Iterator[pd.DataFrame]:
-        from model.sweep.tables import iter_parts
-
         return iter_parts(self, kind)
 
     def table(self, kind: str) -> pd.DataFrame | None:
-        from model.sweep.tables import read_table
-
         return read_table(self, kind)
 
     def design(self) -> pd.DataFrame:
         """The design points (from design.json if the session was killed before its end)."""
-        from model.sweep.tables import read_design
-
         return read_design(self)
+
+
+# -- reading a store's tables back (pandas), one part at a time ---------------------------
+SORT_KEYS = {"rounds": ["run_id", "round"], "actors": ["run_id", "round", "actor"]}
+
+
+def batches_in_order(store: Store) -> list[str]:
+    """The committed batches, ordered by their first run."""
+    import pandas as pd
+
+    starts = []
+    for f in (store.parts / "runs").glob("*.parquet"):
+        ids = pd.read_parquet(f, columns=["run_id"])["run_id"]
+        if len(ids):
+            starts.append((int(ids.min()), int(ids.max()), f.stem))
+    starts.sort()
+    for (_, hi, _), (lo, _, _) in itertools.pairwise(starts):
+        if lo <= hi:  # pragma: no cover - batches never overlap (spec.batches)
+            raise InputError(f"{store.out}: parts overlap; the directory is damaged")
+    return [stem for _, _, stem in starts]
+
+
+def iter_parts(store: Store, kind: str) -> Iterator[pd.DataFrame]:
+    """The committed parts of one table, in run order, each sorted by run and round."""
+    import pandas as pd
+
+    keys = SORT_KEYS.get(kind, ["run_id"])
+    for stem in batches_in_order(store):
+        f = store.parts / kind / f"{stem}.parquet"
+        if f.is_file():
+            part = pd.read_parquet(f)
+            cols = [k for k in keys if k in part.columns]
+            yield part.sort_values(cols, kind="stable").reset_index(drop=True)
+
+
+def read_design(store: Store) -> pd.DataFrame:
+    import pandas as pd
+
+    path = store.out / "design.parquet"
+    if path.is_file():
+        return pd.read_parquet(path)
+    raw = json.loads((store.out / "design.json").read_text(encoding="utf-8"))
+    return Design(columns=raw["columns"], kinds=raw["kinds"],
+                  rows=[tuple(r) for r in raw["rows"]]).table
+
+
+def read_table(store: Store, kind: str) -> pd.DataFrame | None:
+    """A whole table in memory (for the small ones: runs, outcomes)."""
+    import pandas as pd
+
+    parts = list(iter_parts(store, kind))
+    if not parts:
+        return None
+    return pd.concat(parts, ignore_index=True)

@@ -29,17 +29,17 @@ from typing import Annotated, Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from inputs.scenario_file import read_toml
 from model.errors import InputError
 from model.scenario import (
     Scenario,
     _describe,
     _dotted,
-    read_toml,
     scenario_errors,
     with_overrides,
 )
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
 Scalar = str | int | float | bool
 
 
@@ -224,14 +224,14 @@ def file_hash(path: Path) -> str:
 
 def _resolve_scenario(path: Path, given: str | None) -> Path:
     if given is None:
-        from model.resources import DEFAULT_SCENARIO
+        from inputs.resources import DEFAULT_SCENARIO
 
         return Path(DEFAULT_SCENARIO)
     p = Path(given).expanduser()
     if p.is_absolute():
         candidates = [p]
     else:
-        from model.resources import CONFIGS
+        from inputs.resources import CONFIGS
 
         candidates = [path.parent / p, Path.cwd() / p, PROJECT_ROOT / p]
         if p.parts and p.parts[0] == CONFIGS.name:  # written from the repository root
@@ -347,8 +347,8 @@ def load_sweep(path: str | Path) -> Sweep:
     """Read and validate a sweep file and its scenario; problems raise a one-line InputError.
 
     ``path`` may also name a sweep shipped with the model (``small``, see
-    :func:`model.resources.sweep_file`)."""
-    from model.resources import sweep_file
+    :func:`inputs.resources.sweep_file`)."""
+    from inputs.resources import sweep_file
 
     path = sweep_file(path)
     raw = read_toml(path)

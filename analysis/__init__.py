@@ -1,0 +1,1 @@
+"""Analysis of runs: pure functions over tables and DataFrames (forecasts, PRIM)."""

@@ -1,0 +1,1 @@
+"""Readers: files -> core objects (scenarios, actor tables, KTAB, DEU, shipped configs)."""
