@@ -9,6 +9,7 @@ key path and what is wrong (:func:`load_scenario`, :func:`scenario_errors`).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import re
 from typing import Annotated, Any, Literal
 
@@ -537,6 +538,19 @@ def _describe(err: dict[str, Any]) -> tuple[tuple, str]:
     return loc, msg
 
 
+def _closest(name: str, node: Any, above: list[str]) -> str:
+    """``; did you mean a, b?`` from the keys beside ``name`` (difflib), or ``''``."""
+    if not isinstance(node, dict):
+        return f" ({'.'.join(above)} is a value, not a table)" if above else ""
+    keys = [str(k) for k in node]
+    close = difflib.get_close_matches(name, keys, n=3, cutoff=0.6)
+    if not close:
+        close = [k for k in keys if name.lower() in k.lower()][:3]
+    if close:
+        return f"; did you mean {', '.join(close)}?"
+    return f"; one of {', '.join(keys[:8])}{', ...' if len(keys) > 8 else ''}" if keys else ""
+
+
 def with_overrides(
     scenario: Scenario, overrides: dict[str, Any], *, origin: str = "--set"
 ) -> Scenario:
@@ -553,15 +567,17 @@ def with_overrides(
         if len(parts) == 1:
             parts = ["parameters", *parts]
         node: Any = raw
-        for depth, part in enumerate(parts[:-1]):
+        for depth, part in enumerate(parts):
             if not isinstance(node, dict) or part not in node:
                 where = ".".join(parts[: depth + 1])
-                raise InputError(f"{origin}: {key}: unknown key {where!r}")
-            node = node[part]
-        leaf = parts[-1]
-        if not isinstance(node, dict) or (leaf not in node):
-            raise InputError(f"{origin}: {key}: unknown key")
-        node[leaf] = value
+                shown = where.removeprefix("parameters.") if len(key.split(".")) == 1 \
+                    else where
+                raise InputError(f"{origin}: {key}: unknown key {shown!r}"
+                                 f"{_closest(part, node, parts[:depth])}")
+            if depth == len(parts) - 1:
+                node[part] = value
+            else:
+                node = node[part]
     try:
         return Scenario.model_validate(raw)
     except _Located as exc:

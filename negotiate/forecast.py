@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from model.errors import InputError
+from negotiate.args import count_arg, seed_arg
 
 # The mechanism that forecasts the DEU training half best (bench/forecast_accuracy.py).
 DEU_DEFAULT_MECHANISM = "compromise"
@@ -127,7 +128,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mechanism", choices=list(MECHANISMS),
                    help=f"default: eum for a table, {DEU_DEFAULT_MECHANISM} for --format deu "
                         "(the best on the DEU training half)")
-    p.add_argument("--rounds", type=int, default=None,
+    p.add_argument("--rounds", type=count_arg, default=None,
                    help="rounds (default 10); for smp the most turns (default: KTAB's stopping "
                    "rule, at most 100)")
     p.add_argument("--scale", type=float, nargs=2, metavar=("MIN", "MAX"),
@@ -135,7 +136,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "initial range, as in Scholz's code; 0 100 for --format deu)")
     p.add_argument("--summary", choices=["mean", "median"], default="mean",
                    help="--format deu: forecast = weighted mean or median of final positions")
-    p.add_argument("--seed", type=int, default=0, help="seed for random mechanisms (deffuant)")
+    p.add_argument("--seed", type=seed_arg, default=0, help="seed for random mechanisms (deffuant)")
     p.add_argument("--out", help="directory for positions.csv and summary.csv (forecasts.csv "
                    "with --format deu)")
     p.set_defaults(handler=_cmd_forecast)

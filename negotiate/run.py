@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from model.errors import InputError
+from negotiate.args import count_arg, seed_arg
 
 
 def parse_value(text: str) -> Any:
@@ -68,8 +69,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
             import pyarrow  # noqa: F401
         except ImportError:
             raise InputError("--format parquet: needs pyarrow (pip install pyarrow)") from None
-    model = NegotiationModel(scenario, rng=args.seed, rounds=args.rounds,
-                             overrides={**params, **overrides})
+    from model.scenario import with_overrides
+
+    scenario = with_overrides(scenario, {**params, **overrides}, origin="--set")
+    model = NegotiationModel(scenario, rng=args.seed, rounds=args.rounds)
     print(f"{scenario.name}: mechanism {model.params.mechanism}, seed {args.seed}, "
           f"{model.total_rounds} rounds")
     header = f"{'round':>5}  {'date':10}  {'venue':28} {'contrib':>7} {'ground':>6} " \
@@ -160,8 +163,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run a scenario round by round and export tidy tables")
     p.add_argument("scenario", nargs="?", help="scenario TOML (default: the coalition of the "
                    "willing, configs/coalition_of_the_willing.toml)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--rounds", type=int, help="number of rounds (default: the scenario's)")
+    p.add_argument("--seed", type=seed_arg, default=0)
+    p.add_argument("--rounds", type=count_arg, help="number of rounds (default: the scenario's)")
     p.add_argument("--mechanism", choices=["eum", "compromise", "hk", "deffuant", "smp"])
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a parameter or an actor attribute, e.g. us_backstop=0.8 or "

@@ -47,7 +47,7 @@ _counter = itertools.count()
 
 def cli(argv: list[str]) -> tuple[int, str, str]:
     """``negotiate ARGV`` in-process: exit code, stdout, stderr. An exception escapes."""
-    from model.cli import main
+    from negotiate.main import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
@@ -207,7 +207,7 @@ def test_a_fuzzed_deu_file_forecasts_or_is_refused_in_one_line(tmp_path_factory,
 def test_a_mutated_scenario_through_a_process_prints_no_traceback(tmp_path_factory, mutation):
     path = tmp_path_factory.mktemp("fuzz") / f"proc_{next(_counter)}.toml"
     path.write_text(mutation.text(), encoding="utf-8")
-    proc = subprocess.run([sys.executable, "-m", "model", "run", str(path), "--rounds", "1",
+    proc = subprocess.run([sys.executable, "-m", "negotiate", "run", str(path), "--rounds", "1",
                            "--quiet", "--set", "ceasefire_phase=false"],
                           capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert proc.returncode in (0, 2), proc.stderr
