@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from model.errors import InputError
-from model.scenario import CeasefireSpec, Scenario, scenario_errors
+from model.scenario import CeasefireSpec, Scenario, ceasefire_errors, scenario_errors
 
 MAX_NESTING = 32  # arrays and inline tables inside each other; the scenario needs 3
 
@@ -122,17 +122,13 @@ def _load_scenario(resolved: Path, stamp: int, shown: str) -> Scenario:
 
 def load_ladder(path: str | Path) -> CeasefireSpec:
     """The ``[ceasefire]`` section of a TOML file (a ladder variant); one-line errors."""
-    from pydantic import ValidationError
-
     raw = read_toml(path)
     if "ceasefire" not in raw:
         raise InputError(f"{path}: no [ceasefire] section")
-    try:
-        return CeasefireSpec.model_validate(raw["ceasefire"])
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in ("ceasefire", *err["loc"]))
-        raise InputError(f"{path}: {loc}: {err['msg']}") from None
+    spec, lines = ceasefire_errors(raw["ceasefire"])
+    if spec is None:
+        raise InputError(f"{path}: {lines[0]}")
+    return spec
 
 
 def with_ladder(scenario: Scenario, path: str | Path) -> Scenario:

@@ -522,6 +522,15 @@ _UNION_TAG = re.compile(r"^(constrained-)?(float|int|str|bool|dict|list|tuple|li
                         r"is-instance)(\[.*\])?$", re.IGNORECASE)
 
 
+def _deepest(errors: list[dict[str, Any]]) -> list[tuple[tuple, str]]:
+    """The errors described, without those of a union's branch that failed higher up than
+    another branch (a table given where a number may stand: report inside the table)."""
+    described = [_describe(err) for err in errors]
+    return [(loc, msg) for loc, msg in described
+            if not any(len(other) > len(loc) and other[:len(loc)] == loc
+                       for other, _ in described)]
+
+
 def _describe(err: dict[str, Any]) -> tuple[tuple, str]:
     # pydantic names the branch of a union it tried (``constrained-float``): not a key
     loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and _UNION_TAG.match(p)))
@@ -583,8 +592,18 @@ def with_overrides(
     except _Located as exc:
         raise InputError(f"{origin}: {_dotted(exc.loc)}: {exc.message}") from None
     except ValidationError as exc:
-        loc, msg = _describe(exc.errors()[0])
+        loc, msg = _deepest(exc.errors())[0]
         raise InputError(f"{origin}: {_dotted(loc)}: {msg}") from None
+
+
+def ceasefire_errors(raw: Any) -> tuple[CeasefireSpec | None, list[str]]:
+    """Validate a ``[ceasefire]`` mapping (a ladder variant): the spec, or
+    ``ceasefire.key.path: message`` lines."""
+    try:
+        return CeasefireSpec.model_validate(raw), []
+    except ValidationError as exc:
+        return None, [f"{_dotted(('ceasefire', *loc))}: {msg}"
+                      for loc, msg in _deepest(exc.errors())]
 
 
 def scenario_errors(raw: dict[str, Any]) -> tuple[Scenario | None, list[str]]:
@@ -596,11 +615,13 @@ def scenario_errors(raw: dict[str, Any]) -> tuple[Scenario | None, list[str]]:
     except _Located as exc:
         problems.append((exc.loc, exc.message))
     except ValidationError as exc:
+        plain = []
         for err in exc.errors():
             ctx_error = err.get("ctx", {}).get("error")
             if isinstance(ctx_error, _Located):
                 problems.append((ctx_error.loc, ctx_error.message))
             else:
-                problems.append(_describe(err))
+                plain.append(err)
+        problems.extend(_deepest(plain))
     lines = [f"{_dotted(loc)}: {msg}" for loc, msg in problems]
     return (scenario if not lines else None), lines

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from model.errors import InputError
+from model.mechanisms import memory
 from negotiate.args import count_arg, seed_arg
 
 # The mechanism that forecasts the DEU training half best (bench/forecast_accuracy.py).
@@ -34,6 +35,7 @@ def _cmd_forecast_smp(args: argparse.Namespace) -> int:
     from inputs.actor_table import read_actor_table
 
     table = read_actor_table(args.actors)
+    memory.require("smp", len(table.names), table.dimensions, what=str(args.actors))
     result = smp_forecast(table, source=str(args.actors), max_turns=args.rounds, seed=args.seed)
     h = result.history
     print(f"smp forecast for {len(table.names)} actors, {table.dimensions} dimension(s): "
@@ -65,6 +67,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
 
     table = read_actor_table(args.actors)
     mechanism = args.mechanism or "eum"
+    memory.require(mechanism, len(table.names), table.dimensions, what=str(args.actors))
     lo, hi = _scale(args, table.x, initial_scale(table))
     result = forecast(table, mechanism=mechanism, rounds=args.rounds, seed=args.seed,
                       lo=lo, hi=hi)
