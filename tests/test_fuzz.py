@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import io
 import itertools
+import os
 import re
 import subprocess
 import sys
@@ -24,11 +25,14 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from model.scenario import Parameters
 from tests.conftest import DEFAULT_SCENARIO, ROOT
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
-settings.register_profile("fuzz", deadline=None, derandomize=True, database=None,
+# FUZZ_SCALE=10 runs ten times the examples, on fresh random draws (a deeper local search)
+SCALE = int(os.environ.get("FUZZ_SCALE", "1"))
+settings.register_profile("fuzz", deadline=None, derandomize=SCALE == 1, database=None,
                           suppress_health_check=[HealthCheck.too_slow,
                                                  HealthCheck.function_scoped_fixture])
 FUZZ = settings.get_profile("fuzz")
@@ -122,13 +126,33 @@ def check_scenario(path: Path) -> None:
         one_line_naming(err, path)
 
 
-@settings(FUZZ, max_examples=120)
+@settings(FUZZ, max_examples=120 * SCALE)
 @given(mutated_scenario())
 def test_a_mutated_scenario_validates_and_runs_or_is_refused_in_one_line(tmp_path_factory,
                                                                          mutation):
     path = tmp_path_factory.mktemp("fuzz") / f"scenario_{next(_counter)}.toml"
     path.write_text(mutation.text(), encoding="utf-8")
     check_scenario(path)
+
+
+SET_KEYS = [*sorted(Parameters.model_fields), "actors.DE.salience", "actors.DE.salience.presence",
+            "actors.FR.capability", "actors.US.position.guarantee", "actors.XX.salience",
+            "actors.PL.conditions.min_committed", "bandwagn", "parameters.nothing"]
+
+
+@settings(FUZZ, max_examples=60 * SCALE)
+@given(st.lists(st.tuples(st.sampled_from(SET_KEYS), st.sampled_from(EDGE_VALUES + ["smp"])),
+                min_size=1, max_size=3))
+def test_fuzzed_set_options_run_or_are_refused_in_one_line(sets):
+    argv = ["run", "--rounds", "2", "--quiet", "--set", "ceasefire_phase=false"]
+    for key, value in sets:
+        argv += ["--set", f"{key}={value}"]
+    code, out, err = cli(argv)
+    event("ran" if code == 0 else "refused")
+    assert code in (0, 2), (code, err)
+    if code == 2:
+        lines = err.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("negotiate: error: --set: "), err
 
 
 # ---------------------------------------------------------------------------------------
@@ -168,7 +192,7 @@ def actor_table(draw) -> bytes:
     return text.encode(encoding, errors="replace")
 
 
-@settings(FUZZ, max_examples=120)
+@settings(FUZZ, max_examples=120 * SCALE)
 @given(actor_table(), st.sampled_from(["eum", "smp", "compromise"]))
 def test_a_fuzzed_actor_table_forecasts_or_is_refused_in_one_line(tmp_path_factory, data,
                                                                   mechanism):
@@ -184,7 +208,7 @@ def test_a_fuzzed_actor_table_forecasts_or_is_refused_in_one_line(tmp_path_facto
 DEU_HEAD = "isnr\tprnr\tpa\tpb\tpc\tsa\tsb\tsc\trp\tout\n\t\t1\t2\t1\t\t\t\t\t\n"
 
 
-@settings(FUZZ, max_examples=60)
+@settings(FUZZ, max_examples=60 * SCALE)
 @given(st.lists(st.lists(st.sampled_from(CELLS[:12] + ["i1", "i2"]), min_size=0, max_size=10),
                 min_size=0, max_size=3), st.booleans())
 def test_a_fuzzed_deu_file_forecasts_or_is_refused_in_one_line(tmp_path_factory, rows, head):
@@ -202,7 +226,7 @@ def test_a_fuzzed_deu_file_forecasts_or_is_refused_in_one_line(tmp_path_factory,
 # ---------------------------------------------------------------------------------------
 
 
-@settings(FUZZ, max_examples=3)
+@settings(FUZZ, max_examples=3 * SCALE)
 @given(mutated_scenario())
 def test_a_mutated_scenario_through_a_process_prints_no_traceback(tmp_path_factory, mutation):
     path = tmp_path_factory.mktemp("fuzz") / f"proc_{next(_counter)}.toml"

@@ -99,4 +99,10 @@ def require(mechanism: str, n: int, d: int = 1, what: str = "", block: int | Non
         where = f"{what}: " if what else ""
         raise InputError(
             f"{where}{n:,} actors: the {mechanism.upper()} needs about {size(need)} ({how}), "
-            f"over the limit of {size(limit)} (half the RAM, or NEGOTIATE_MEMORY_LIMIT)")
+            f"over the limit of {size(limit)} ({_limit_source()})")
+
+
+def _limit_source() -> str:
+    if os.environ.get("NEGOTIATE_MEMORY_LIMIT"):
+        return "NEGOTIATE_MEMORY_LIMIT"
+    return "half the RAM; set NEGOTIATE_MEMORY_LIMIT to change it"
