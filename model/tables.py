@@ -5,6 +5,7 @@ in ``extra``."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -33,31 +34,39 @@ class RunTables:
     extra: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
-def tables_of(model: NegotiationModel) -> RunTables:
+def tables_of(model: NegotiationModel, first: int = 0, last: int | None = None) -> RunTables:
     """Tidy tables of a model run so far: one row per round; one per actor per round
-    (actors in code order), built from the model's per-round record."""
-    dates = ["", *("" if (s := model.round_spec(r)) is None else s.date.isoformat()
-                   for r in range(1, model.round + 1))]
-    venues = ["", *("" if (s := model.round_spec(r)) is None else s.venue
-                    for r in range(1, model.round + 1))]
-    n_rounds = len(model.round_record)
-    rounds = pd.DataFrame(model.round_record)
-    rounds.insert(0, "round", np.arange(n_rounds, dtype=np.int64))
-    rounds.insert(1, "date", dates)
-    rounds.insert(2, "venue", venues)
+    (actors in code order), built from the model's per-round record. ``first``..``last``
+    (inclusive; default: every round played) selects rounds: the rows of round ``r`` alone
+    are ``tables_of(model, r, r)``, and the rows of consecutive ranges, one after the other,
+    are the rows of the whole range (the run's files are written so, a round at a time)."""
+    last = model.round if last is None else last
+    numbers = range(first, last + 1)
+    specs = [None if r == 0 else model.round_spec(r) for r in numbers]
+    dates = ["" if s is None else s.date.isoformat() for s in specs]
+    venues = ["" if s is None else s.venue for s in specs]
+    n_rounds = len(numbers)
+    records = model.round_record[first:last + 1]
+    columns: dict[str, Any] = {"round": np.arange(first, last + 1, dtype=np.int64),
+                               "date": dates, "venue": venues}
+    for col in ROUND_COLUMNS[3:]:
+        columns[col] = [rec[col] for rec in records]
+    columns["ceasefire"] = np.array(columns["ceasefire"], dtype=bool)
+    rounds = pd.DataFrame(columns)
+    record = model.actor_record[first:last + 1]
 
     order = np.argsort(model.codes, kind="stable")
     n_actors = len(order)
-    stated = np.stack([rec[0] for rec in model.actor_record])[:, order, :]
-    ideals = np.stack([rec[6] for rec in model.actor_record])[:, order, :]
+    stated = np.stack([rec[0] for rec in record])[:, order, :]
+    ideals = np.stack([rec[6] for rec in record])[:, order, :]
     g = model.guarantee_index
-    pledges = np.stack([rec[1] for rec in model.actor_record])[:, order, :]
-    contributor = np.array([rec[2] for rec in model.actor_record], dtype=bool)[:, order]
-    bloc = np.array([rec[3] for rec in model.actor_record], dtype=object)[:, order]
-    stance = np.array([rec[4] for rec in model.actor_record], dtype=object)[:, order]
-    blocked = np.array([rec[5] for rec in model.actor_record], dtype=object)[:, order]
+    pledges = np.stack([rec[1] for rec in record])[:, order, :]
+    contributor = np.array([rec[2] for rec in record], dtype=bool)[:, order]
+    bloc = np.array([rec[3] for rec in record], dtype=object)[:, order]
+    stance = np.array([rec[4] for rec in record], dtype=object)[:, order]
+    blocked = np.array([rec[5] for rec in record], dtype=object)[:, order]
     actors = pd.DataFrame({
-        "round": np.repeat(np.arange(n_rounds, dtype=np.int64), n_actors),
+        "round": np.repeat(np.arange(first, last + 1, dtype=np.int64), n_actors),
         "date": np.repeat(np.array(dates, dtype=object), n_actors),
         "actor": np.tile(np.array(model.codes, dtype=object)[order], n_rounds),
         "position": stated[:, :, 0].ravel(),
@@ -72,7 +81,7 @@ def tables_of(model: NegotiationModel) -> RunTables:
         "blocked_by": blocked.ravel(),
     })
     return RunTables(
-        rounds=rounds[ROUND_COLUMNS].astype({"ceasefire": bool}),
-        actors=actors[ACTOR_COLUMNS],
-        events=[str(e) for e in model.events],
+        rounds=rounds,
+        actors=actors,
+        events=[str(e) for e in model.events if first <= e.round <= last],
     )

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import argparse
-import json
+import os
 import platform
+import sys
+import time
 from importlib import metadata
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from model.errors import InputError
 from negotiate.args import count_arg, seed_arg
+
+if TYPE_CHECKING:
+    from model.run import RoundRows
 
 
 def parse_value(text: str) -> Any:
@@ -45,19 +50,118 @@ def versions() -> dict[str, str]:
             "python": platform.python_version()}
 
 
+class Terminal:
+    """Lines on stdout that never stop the run: once the reader has gone (``| head``), the
+    rest goes to /dev/null, silently."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    def say(self, text: str = "") -> None:
+        if self.closed:
+            return
+        try:
+            print(text, flush=True)
+        except (BrokenPipeError, ValueError, OSError):
+            self.closed = True
+            try:
+                devnull = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(devnull, sys.stdout.fileno())
+            except (OSError, ValueError):
+                pass
+
+
+# The observers of `negotiate run` (model.run.RunObserver; each has only the methods it needs,
+# and this module imports no model when the parser is built).
+class Printer:
+    """The terminal view of ``negotiate run``: a line per round, its events (unless
+    ``quiet``) and stances; the blocs after the last round; the ceasefire phase's report."""
+
+    def __init__(self, terminal: Terminal, *, quiet: bool, seed: int | None) -> None:
+        self.say = terminal.say
+        self.quiet = quiet
+        self.seed = seed
+
+    def on_start(self, model: Any) -> None:
+        self.say(f"{model.scenario_config.name}: mechanism {model.params.mechanism}, "
+                 f"seed {self.seed}, {model.total_rounds} rounds")
+        header = f"{'round':>5}  {'date':10}  {'venue':28} {'contrib':>7} {'ground':>6} " \
+                 f"{'troops':>7} {'threat':>6}"
+        self.say(header)
+        self.say("-" * len(header))
+
+    def on_round(self, model: Any, rows: RoundRows) -> None:
+        r = rows.number
+        spec = model.round_spec(r) if r else None
+        venue = spec.venue if spec else ("start" if r == 0 else "-")
+        self.say(f"{r:>5}  {(spec.date.isoformat() if spec else ''):10}  {venue[:28]:28} "
+                 f"{model.contributors():>7} {len(model.committed_codes):>6} "
+                 f"{model.pledged('ground'):>7,.0f} {model.russia_threat:>6.2f}")
+        if not self.quiet:
+            for event in rows.events:
+                self.say(f"         {event.text}")
+        self.say("         " + stance_line(model))
+        if rows.last:
+            blocs: dict[str, list[str]] = {}
+            for agent in model.states.values():
+                blocs.setdefault(agent.bloc, []).append(agent.code)
+            self.say("\nafter the last round: " + "; ".join(
+                f"{bloc} {', '.join(sorted(codes))}" for bloc, codes in sorted(blocs.items())))
+
+    def on_ceasefire(self, phase: Any, tables: dict) -> None:
+        if not self.quiet:
+            self.say()
+            for event in phase.history:
+                self.say(f"  {event}")
+        self.say("\n" + "\n".join(phase.report()))
+
+
+class ProgressBar:
+    """``--progress``: a bar on stderr, redrawn after each round."""
+
+    def __init__(self, width: int = 30) -> None:
+        self.width = width
+        self.total = 0
+
+    def on_start(self, model: Any) -> None:
+        self.total = max(model.total_rounds, 1)
+
+    def on_round(self, model: Any, rows: RoundRows) -> None:
+        done = round(self.width * rows.number / self.total)
+        sys.stderr.write(f"\r[{'#' * done}{'.' * (self.width - done)}] "
+                         f"round {rows.number}/{self.total}")
+        sys.stderr.flush()
+
+    def on_end(self, status: str, tables: Any) -> None:
+        sys.stderr.write(f" {status}\n")
+        sys.stderr.flush()
+
+
+class RoundDelay:
+    """A pause after each round (the hidden ``--round-delay``: tests interrupt a run)."""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+
+    def on_round(self, model: Any, rows: RoundRows) -> None:
+        time.sleep(self.seconds)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from inputs.resources import ladder_file, scenario_file
     from inputs.scenario_file import load_scenario
-    from model.negotiation import NegotiationModel
-    from model.tables import tables_of
+    from model.run import build_model, run
 
+    out = Path(args.out) if args.out else None
+    if out is not None:
+        from negotiate.run_files import check_out
+
+        check_out(out)
     path = scenario_file(args.scenario)
     scenario = load_scenario(path)
     sets = parse_sets(args.set)
     if args.mechanism:
         sets["mechanism"] = args.mechanism
-    overrides = {k: v for k, v in sets.items() if "." in k}
-    params = {k: v for k, v in sets.items() if "." not in k}
     if args.ladder:
         from inputs.scenario_file import with_ladder
 
@@ -71,49 +175,25 @@ def _cmd_run(args: argparse.Namespace) -> int:
             raise InputError("--format parquet: needs pyarrow (pip install pyarrow)") from None
     from model.scenario import with_overrides
 
-    scenario = with_overrides(scenario, {**params, **overrides}, origin="--set")
-    model = NegotiationModel(scenario, rng=args.seed, rounds=args.rounds)
-    print(f"{scenario.name}: mechanism {model.params.mechanism}, seed {args.seed}, "
-          f"{model.total_rounds} rounds")
-    header = f"{'round':>5}  {'date':10}  {'venue':28} {'contrib':>7} {'ground':>6} " \
-             f"{'troops':>7} {'threat':>6}"
-    print(header)
-    print("-" * len(header))
-    shown = 0
-    while True:
-        r = model.round
-        spec = model.round_spec(r) if r else None
-        venue = spec.venue if spec else ("start" if r == 0 else "-")
-        print(f"{r:>5}  {(spec.date.isoformat() if spec else ''):10}  {venue[:28]:28} "
-              f"{model.contributors():>7} {len(model.committed_codes):>6} "
-              f"{model.pledged('ground'):>7,.0f} {model.russia_threat:>6.2f}")
-        if not args.quiet:
-            for event in model.events[shown:]:
-                print(f"         {event.text}")
-        shown = len(model.events)
-        print("         " + stance_line(model))
-        if not model.running:
-            break
-        model.step()
-    blocs = {}
-    for agent in model.states.values():
-        blocs.setdefault(agent.bloc, []).append(agent.code)
-    print("\nafter the last round: " + "; ".join(
-        f"{bloc} {', '.join(sorted(codes))}" for bloc, codes in sorted(blocs.items())))
-    from model.ceasefire import ceasefire_after
+    scenario = with_overrides(scenario, sets, origin="--set")  # errors name --set
+    model = build_model(scenario, {}, args.seed, rounds=args.rounds)
+    terminal = Terminal()
+    observers: list[Any] = []
+    files = None
+    if out is not None:
+        from negotiate.run_files import RunFiles
 
-    tables = tables_of(model)
-    phase = ceasefire_after(model)
-    if phase is not None:
-        phase.run()
-        if not args.quiet:
-            print()
-            for event in phase.history:
-                print(f"  {event}")
-        print("\n" + "\n".join(phase.report()))
-        tables.extra.update(phase.tables())
-    if args.out:
-        _write_run(Path(args.out), model, tables, args, path)
+        files = RunFiles(out, args.format, _run_meta(model, args, path))
+        observers.append(files)
+    observers.append(Printer(terminal, quiet=args.quiet, seed=args.seed))
+    if args.progress:
+        observers.append(ProgressBar())
+    if args.round_delay:
+        observers.append(RoundDelay(args.round_delay))
+    run(model, observers)
+    if files is not None:
+        names = [f for f in files.files if f != "run.json"]
+        terminal.say(f"\nwrote {out}/{', '.join(names)}, run.json")
     return 0
 
 
@@ -133,17 +213,9 @@ def stance_line(model: Any) -> str:
     return "stances: " + "; ".join(parts) + tail
 
 
-def _write_run(out: Path, model: Any, tables: Any, args: argparse.Namespace, path: Path) -> None:
-    from negotiate.export import write_table
-
-    out.mkdir(parents=True, exist_ok=True)
-    ext = args.format
-    write_table(tables.rounds, out / f"rounds.{ext}")
-    write_table(tables.actors, out / f"actors.{ext}")
-    for name, table in tables.extra.items():
-        write_table(table, out / f"{name}.{ext}")
-    (out / "events.txt").write_text("\n".join(tables.events) + "\n", encoding="utf-8")
-    run = {
+def _run_meta(model: Any, args: argparse.Namespace, path: Path) -> dict[str, Any]:
+    """What run.json says of the run beside its status and files."""
+    return {
         "scenario": str(path),
         "scenario_name": model.scenario_config.name,
         "seed": args.seed,
@@ -154,9 +226,6 @@ def _write_run(out: Path, model: Any, tables: Any, args: argparse.Namespace, pat
         "ladder_rungs": [r.name for r in getattr(model.scenario_config.ceasefire, "ladder", [])],
         "versions": versions(),
     }
-    (out / "run.json").write_text(json.dumps(run, indent=2, default=str) + "\n")
-    extra = "".join(f", {name}.{ext}" for name in tables.extra)
-    print(f"\nwrote {out}/rounds.{ext}, actors.{ext}{extra}, events.txt, run.json")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -172,6 +241,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", help="directory for rounds, actors, events.txt and run.json")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
     p.add_argument("--quiet", action="store_true", help="no event log on the terminal")
+    p.add_argument("--progress", action="store_true", help="a progress bar on stderr")
+    p.add_argument("--round-delay", type=float, default=0.0, help=argparse.SUPPRESS)
     p.add_argument("--ladder", metavar="FILE", help="a TOML file whose [ceasefire] section "
                    "replaces the scenario's, or the name of a variant shipped with the model "
                    "(no_us_rung, un_force, fast_coalition)")

@@ -82,7 +82,7 @@ def run_sensitivity(file: str | Path, *, method: str = "sobol", outcome: str,
                     to: str | Path | None = None, executor: str = "process",
                     workers: int | None = None, scheduler: str | None = None,
                     quiet: bool = False, resume: bool = False) -> pd.DataFrame:
-    from negotiate.export import write_table
+    from sweep.export import write_table
     from sweep.runner import SweepFailed, run_sweep
     from sweep.runner import stderr_log as log
 

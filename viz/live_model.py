@@ -15,11 +15,13 @@ import os
 import zlib
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from inputs.resources import DEFAULT_SCENARIO
 from inputs.resources import scenario_files as shipped_scenarios
 from inputs.scenario_file import load_scenario
 from model.negotiation import NegotiationModel
+from model.run import finish_round
 from model.scenario import Parameters, Scenario
 
 #: Set by ``negotiate viz SCENARIO``: a scenario file to offer (and open) first.
@@ -119,6 +121,15 @@ class LiveModel(NegotiationModel):
         self.seed_value = parse_seed(seed) if rng is None else int(rng)
         super().__init__(scenario, rng=self.seed_value, **params)
         self.scenario_name = key
+        #: observers of the run path (model.run.RunObserver): each round Mesa's Play or
+        #: Step plays goes to their ``on_round``, as in ``negotiate run``
+        self.observers: list[Any] = []
+        finish_round(self, self.observers)  # round 0
+
+    def step(self, choices: Any = None) -> None:
+        """One round, as :func:`model.run.play_round` plays it (Mesa calls ``step``)."""
+        super().step(choices)
+        finish_round(self, self.observers)
 
 
 def model_params(scenario_key: str | None = None) -> dict:
