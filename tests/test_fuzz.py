@@ -43,8 +43,6 @@ ASSIGN = re.compile(r"^(\s*)([A-Za-z_][A-Za-z0-9_]*)(\s*=\s*)(.+)$")
 ASSIGNMENTS = [k for k, line in enumerate(LINES) if ASSIGN.match(line)]
 CODES = sorted(set(re.findall(r'"([A-Z]{2})"', TEXT)))
 KEYS = sorted({ASSIGN.match(LINES[k]).group(2) for k in ASSIGNMENTS})
-# lines holding a number: the mutations that most often leave a scenario that still runs
-NUMERIC = [k for k in ASSIGNMENTS if re.match(r"-?[0-9.]", ASSIGN.match(LINES[k]).group(4))]
 EDGE_VALUES = ["inf", "-inf", "nan", "0", "-1", "0.0", "1e308", "-1e308", "1e-300",
                "9223372036854775807", "-9223372036854775808", "true", '""', '"ZZ"', "[]", "{}",
                "[1, 2]", '{ presence = 0 }', "1979-05-27", "100", "101", "0.5", "2", "-0.5"]
@@ -75,19 +73,28 @@ def one_line_naming(err: str, path: Path) -> None:
 
 
 class Mutation(dict):
-    """Changed lines of the default scenario by line number (a short repr for hypothesis)."""
+    """Changed lines of a file by line number (a short repr for hypothesis)."""
+
+    base: list[str] = LINES
 
     def text(self) -> str:
-        return "\n".join(self.get(k, line) for k, line in enumerate(LINES)) + "\n"
+        return "\n".join(self.get(k, line) for k, line in enumerate(self.base)) + "\n"
+
+
+LADDER_LINES = (ROOT / "configs/ladder_variants/no_us_rung.toml").read_text(
+    encoding="utf-8").splitlines()
 
 
 @st.composite
-def mutated_scenario(draw) -> Mutation:
-    """The default scenario with one to three line-level mutations."""
+def mutated_scenario(draw, base: list[str] = LINES) -> Mutation:
+    """A file (the default scenario) with one to three line-level mutations."""
     changed = Mutation()
+    changed.base = base
+    assignments = [k for k, line in enumerate(base) if ASSIGN.match(line)]
+    numeric = [k for k in assignments if re.match(r"-?[0-9.]", ASSIGN.match(base[k]).group(4))]
     for _ in range(draw(st.integers(1, 3))):
-        k = draw(st.sampled_from(ASSIGNMENTS) | st.sampled_from(NUMERIC))
-        m = ASSIGN.match(changed.get(k, LINES[k]))
+        k = draw(st.sampled_from(assignments) | st.sampled_from(numeric or assignments))
+        m = ASSIGN.match(changed.get(k, base[k]))
         if m is None:  # deleted by an earlier mutation
             continue
         indent, key, eq, value = m.groups()
@@ -107,7 +114,7 @@ def mutated_scenario(draw) -> Mutation:
             changed[k] = f"{indent}{key}{eq}{swapped}"
         else:  # an actor that does not exist, wherever a code is written
             code = draw(st.sampled_from(CODES))
-            changed[k] = LINES[k].replace(f'"{code}"', '"QQ"')
+            changed[k] = base[k].replace(f'"{code}"', '"QQ"')
     return changed
 
 
@@ -135,6 +142,18 @@ def test_a_mutated_scenario_validates_and_runs_or_is_refused_in_one_line(tmp_pat
     path = tmp_path_factory.mktemp("fuzz") / f"scenario_{next(_counter)}.toml"
     path.write_text(mutation.text(), encoding="utf-8")
     check_scenario(path)
+
+
+@settings(FUZZ, max_examples=60 * SCALE)
+@given(mutated_scenario(LADDER_LINES))
+def test_a_mutated_ladder_runs_or_is_refused_in_one_line(tmp_path_factory, mutation):
+    path = tmp_path_factory.mktemp("fuzz") / f"ladder_{next(_counter)}.toml"
+    path.write_text(mutation.text(), encoding="utf-8")
+    code, out, err = cli(["run", "--ladder", str(path), "--rounds", "1", "--quiet"])
+    event("ran" if code == 0 else "refused")
+    assert code in (0, 2), (code, err)
+    if code == 2:
+        one_line_naming(err, path)
 
 
 SET_KEYS = [*sorted(Parameters.model_fields), "actors.DE.salience", "actors.DE.salience.presence",
