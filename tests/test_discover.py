@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.cases import parse_condition
 from analysis.discover import choose, discover, feature_scores, quasi_p
 from model.errors import InputError
 from model.tables import RunTables
 from negotiate.main import main
-from sweep.cases import parse_condition, sweep_cases
+from sweep.cases import sweep_cases
 from sweep.runner import run_sweep
 from sweep.spec import load_sweep
 

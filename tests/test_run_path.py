@@ -211,3 +211,12 @@ def test_the_live_view_steps_through_the_same_per_round_function():
     whole = run_one({}, 0, scenario=shipped_scenario()).actors
     pd.testing.assert_frame_equal(pd.concat(calls.rows, ignore_index=True),
                                   whole[whole["round"].isin([1, 2])].reset_index(drop=True))
+
+
+def test_the_progress_bar_follows_the_rounds_on_stderr(capsys):
+    assert main(["run", "--quiet", "--progress", "--rounds", "2",
+                 "--set", "ceasefire_phase=false"]) == 0
+    err = capsys.readouterr().err
+    frames = err.split("\r")[1:]
+    assert [f.split("round ")[1].split()[0] for f in frames] == ["0/2", "1/2", "2/2"]
+    assert err.endswith("round 2/2 complete\n")
