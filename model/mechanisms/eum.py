@@ -220,6 +220,24 @@ class _Votes:
         return gain, big
 
 
+    def both(self, rows: Array, block: int) -> tuple[Array, Array, Array, Array]:
+        """:meth:`rows` and its ``transposed`` form at once: each column tile's prefix sums
+        serve both (the same entries, computed once fewer)."""
+        n = self.xs.shape[0]
+        if len(rows) == n and block >= n:
+            return (*self.rows(rows, block), *self.rows(rows, block, transposed=True))
+        cum_rows = self.prefix(rows)
+        out = [np.empty((len(rows), n)) for _ in range(4)]
+        for start in range(0, n, block):
+            cols = np.arange(start, min(start + block, n))
+            cum_cols = cum_rows if (len(cols) == len(rows) and np.array_equal(cols, rows)) \
+                else self.prefix(cols)
+            out[0][:, cols], out[1][:, cols] = self.tile(rows, cols, cum_rows, cum_cols)
+            g, b = self.tile(cols, rows, cum_cols, cum_rows)
+            out[2][:, cols], out[3][:, cols] = g.T, b.T
+        return out[0], out[1], out[2], out[3]
+
+
 def _vote_sums(x: Array, w: Array, r: Array, span: float) -> tuple[Array, Array]:
     """``G[i, j] = sum_k w_k max(A_kj - A_ki, 0)`` and ``S[i, j] = sum_k w_k |A_kj - A_ki|``
     for every pair (see :class:`_Votes`)."""
@@ -370,9 +388,9 @@ def _round_sorted(c, x, s, q, t, span, normaliser, compromise_rule, capitulation
     total = _normaliser_total(votes, n, block, normaliser)
     out = np.empty(n)
     for rows in _blocks(n, block):
-        cum = votes.prefix(rows)
-        p = _p(*votes.rows(rows, block, cum_rows=cum), total, normaliser)
-        p_t = _p(*votes.rows(rows, block, transposed=True, cum_rows=cum), total, normaliser)
+        gain, big, gain_t, big_t = votes.both(rows, block)
+        p = _p(gain, big, total, normaliser)
+        p_t = _p(gain_t, big_t, total, normaliser)
         out[rows] = _choose(x, s, r, dmu, d, rows, p, p_t, q, t, compromise_rule, capitulation)
     return out
 

@@ -18,8 +18,8 @@ from model.errors import InputError
 
 # bytes per pair, measured (tracemalloc peak / n^2, n = 400 and 800): 18.7 float64 arrays
 EUM_DENSE_PER_PAIR = 20 * 8
-# bytes per actor x block, measured (n = 2000 and 4000, block 100 and 200): 16.8 arrays
-EUM_BLOCK_PER_CELL = 18 * 8
+# bytes per actor x block, measured (n = 2000 and 4000, block 100 to 400): 19.8 arrays
+EUM_BLOCK_PER_CELL = 21 * 8
 # the SMP per pair (salience distances, utilities, every bargain against every actor):
 # measured 301 and 330 float64 per pair in 1-D (n = 400, 800), 53 in 2-D (n = 400)
 SMP_PER_PAIR = 400 * 8
@@ -66,7 +66,7 @@ def eum_block(n: int, limit: int | None = None) -> int:
     if EUM_DENSE_PER_PAIR * n * n <= DENSE_BYTES:
         return max(n, 1)
     budget = min(DENSE_BYTES, limit if limit is not None else memory_limit())
-    return int(min(n, max(MIN_BLOCK, budget // (EUM_BLOCK_PER_CELL * n))))
+    return int(min(n, max(MIN_BLOCK, (budget - 64 * n) // (EUM_BLOCK_PER_CELL * n))))
 
 
 def eum_bytes(n: int, block: int) -> int:
