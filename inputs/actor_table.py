@@ -13,12 +13,12 @@ most 100 (they are then divided by 100). Every problem is one line naming file, 
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
 
 from inputs.cells import number as _number
+from inputs.cells import read_rows
 from inputs.ktab_table import looks_like_ktab, read_ktab_table
 from model.actors import ActorTable
 from model.errors import InputError
@@ -56,14 +56,7 @@ def read_actor_table(path: str | Path) -> ActorTable:
     title line) is read by :func:`inputs.ktab_table.read_ktab_table`.
     """
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            rows = list(csv.reader(handle))
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"{path}: cannot read as CSV ({exc})") from None
-    rows = [r for r in rows if any(cell.strip() for cell in r)]
+    rows = read_rows(path)
     if looks_like_ktab(rows):
         return read_ktab_table(path, rows)
     if not rows:
@@ -131,6 +124,8 @@ def read_actor_table(path: str | Path) -> ActorTable:
     if x.shape[1] == 1:
         x, s_arr = x[:, 0], s_arr[:, 0]
     c = np.array(caps, dtype=float)
-    if np.all(c[:, None] * (s_arr if s_arr.ndim == 2 else s_arr[:, None]) == 0):
-        raise InputError(f"{path}: every actor has zero capability or zero salience")
+    weights = c[:, None] * (s_arr if s_arr.ndim == 2 else s_arr[:, None])
+    for k in np.flatnonzero(~np.any(weights > 0, axis=0)):
+        raise InputError(f"{path}: column {header[sal_cols[k]]}: every salience is 0, so no "
+                         "actor weighs this dimension (the forecast c·s·x / c·s is undefined)")
     return ActorTable(names=names, c=c, x=x, s=s_arr)

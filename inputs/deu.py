@@ -27,6 +27,7 @@ from typing import Literal
 
 import numpy as np
 
+from inputs.cells import MAX_MAGNITUDE, read_text
 from model.actors import ActorTable
 from model.errors import InputError
 
@@ -59,6 +60,9 @@ def _cell(source: str, row: int, column: str, text: str) -> float | None:
         ) from None
     if not math.isfinite(value):
         raise InputError(f"{source}: row {row}, column {column}: {text!r} is not finite")
+    if abs(value) > MAX_MAGNITUDE:
+        raise InputError(f"{source}: row {row}, column {column}: {text[:20]!r} is out of "
+                         f"range (at most {MAX_MAGNITUDE:g} in magnitude)")
     return value
 
 
@@ -152,10 +156,5 @@ def parse_deu(
 def read_deu(path: str | Path, *, missing_salience: MissingSalience = "mean") -> list[DeuIssue]:
     """Read a DEU file (see :func:`parse_deu`)."""
     path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read ({exc})") from None
+    text = read_text(path)
     return parse_deu(text, str(path), missing_salience=missing_salience)

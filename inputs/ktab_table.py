@@ -15,12 +15,12 @@ by 100 and not renormalised; positions stay on KTAB's 0..100 scale (:data:`KTAB_
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import numpy as np
 
 from inputs.cells import number as _number
+from inputs.cells import read_rows
 from model.actors import ActorTable
 from model.errors import InputError
 
@@ -45,13 +45,7 @@ def looks_like_ktab(rows: list[list[str]]) -> bool:
 
 
 def _read_rows(path: Path) -> list[list[str]]:
-    if not path.is_file():
-        raise InputError(f"{path}: no such file")
-    try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            return [r for r in csv.reader(handle) if any(cell.strip() for cell in r)]
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        raise InputError(f"{path}: cannot read as CSV ({exc})") from None
+    return read_rows(path)
 
 
 def read_ktab_table(path: str | Path, rows: list[list[str]] | None = None) -> ActorTable:
@@ -135,6 +129,9 @@ def read_ktab_table(path: str | Path, rows: list[list[str]] | None = None) -> Ac
                     f"{path}: row 1, column {3 + k}: declares {declared} {label}, "
                     f"the table has {actual}"
                 )
+    for k in np.flatnonzero(~np.any(np.array(sal) > 0, axis=0)):
+        raise InputError(f"{path}: column {sal_names[k]}: every salience is 0, so no actor "
+                         "weighs this dimension")
     return ActorTable(
         names=names, c=np.array(caps), x=np.array(pos), s=np.array(sal) / 100.0,
         dimension_names=list(dims),

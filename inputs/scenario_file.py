@@ -10,21 +10,77 @@ from pathlib import Path
 from typing import Any
 
 from model.errors import InputError
-from model.scenario import CeasefireSpec, Scenario, scenario_errors
+from model.scenario import CeasefireSpec, Scenario, ceasefire_errors, scenario_errors
+
+MAX_NESTING = 32  # arrays and inline tables inside each other; the scenario needs 3
+
+
+def _nesting(text: str) -> tuple[int, int]:
+    """The deepest nesting of ``[`` and ``{`` outside strings and comments, and its line.
+
+    A scan before parsing: ``tomllib`` recurses once per level and a file of a few thousand
+    brackets would end in a RecursionError."""
+    depth = deepest = 0
+    line = where = 1
+    k, n = 0, len(text)
+    while k < n:
+        ch = text[k]
+        if ch == "\n":
+            line += 1
+        elif ch == "#":
+            while k < n and text[k] != "\n":
+                k += 1
+            continue
+        elif ch in "\"'":
+            quote = text[k:k + 3] if text[k:k + 3] in ('"""', "'''") else ch
+            k += len(quote)
+            while k < n and not text.startswith(quote, k):
+                if text[k] == "\\" and quote[0] == '"':
+                    k += 1
+                elif text[k] == "\n":
+                    if len(quote) == 1:
+                        break  # an unclosed string: the parser will say so
+                    line += 1
+                k += 1
+            k += len(quote)
+            continue
+        elif ch in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest, where = depth, line
+        elif ch in "]}":
+            depth = max(depth - 1, 0)
+        k += 1
+    return deepest, where
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
-    """Parse a TOML file; a missing or malformed file raises a one-line InputError."""
+    """Parse a UTF-8 TOML file; a missing, unreadable, non-UTF-8, malformed or too deeply
+    nested file raises a one-line InputError naming the line."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file")
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}") from None
+        data = path.read_bytes()
     except OSError as exc:
         raise InputError(f"{path}: cannot read ({exc.strerror})") from None
+    try:
+        text = data.decode("utf-8").removeprefix("\ufeff")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(f"{path}: line {line}, column {column}: not UTF-8 (byte "
+                         f"0x{data[exc.start]:02x}); save the file as UTF-8") from None
+    deepest, line = _nesting(text)
+    if deepest > MAX_NESTING:
+        raise InputError(f"{path}: line {line}: arrays or tables nested {deepest} deep, "
+                         f"more than {MAX_NESTING}")
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}") from None
+    except RecursionError:  # pragma: no cover - the scan above refuses it first
+        raise InputError(f"{path}: nested too deep to parse") from None
 
 
 def validate_file(path: str | Path) -> list[str]:
@@ -66,17 +122,13 @@ def _load_scenario(resolved: Path, stamp: int, shown: str) -> Scenario:
 
 def load_ladder(path: str | Path) -> CeasefireSpec:
     """The ``[ceasefire]`` section of a TOML file (a ladder variant); one-line errors."""
-    from pydantic import ValidationError
-
     raw = read_toml(path)
     if "ceasefire" not in raw:
         raise InputError(f"{path}: no [ceasefire] section")
-    try:
-        return CeasefireSpec.model_validate(raw["ceasefire"])
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = ".".join(str(p) for p in ("ceasefire", *err["loc"]))
-        raise InputError(f"{path}: {loc}: {err['msg']}") from None
+    spec, lines = ceasefire_errors(raw["ceasefire"])
+    if spec is None:
+        raise InputError(f"{path}: {lines[0]}")
+    return spec
 
 
 def with_ladder(scenario: Scenario, path: str | Path) -> Scenario:

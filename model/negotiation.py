@@ -122,7 +122,10 @@ def _bargainer(name: str) -> Bargain:
         # per-dimension saliences (each in [0, 1]) are divided by the number of dimensions
         def smp(x, c, s, rng, lo, hi):
             s2 = np.atleast_2d(np.asarray(s, dtype=float).T).T
-            return fn(x, np.maximum(c, 1e-3), s2 / s2.shape[1], rng, lo=lo, hi=hi)
+            s2 = s2 / s2.shape[1]
+            # an actor whose saliences were all shocked to 0 (KTAB throws) keeps a trace
+            s2 = np.where(s2.sum(axis=1, keepdims=True) > 0, s2, 1e-6)
+            return fn(x, np.maximum(c, 1e-3), s2, rng, lo=lo, hi=hi)
 
         return smp
     params = inspect.signature(fn).parameters
@@ -481,6 +484,8 @@ class NegotiationModel(mesa.Model):
 
     def mean_position(self) -> float:
         """The weighted mean stated presence of all actors (c·s weights)."""
+        if not np.any(self.capability * self.salience > 0):  # saliences shocked to 0
+            return float(np.atleast_1d(self.deal)[0])
         return float(weighted_mean(self.capability, self.positions, self.salience))
 
     def bloc_count(self, bloc: str) -> int:
@@ -622,8 +627,7 @@ class NegotiationModel(mesa.Model):
         idx = np.array([self.codes.index(c) for c in attendees], dtype=int)
         if self.params.freeze_positions or len(idx) == 0:
             if len(idx):
-                self.deal = weighted_mean(self.capability[idx], self.stated[idx],
-                                          self.saliences[idx])
+                self.deal = self._deal_of(idx)
             return
         chosen = {self.codes.index(c): ch for c, ch in choices.items()}
         for i, ch in chosen.items():  # a player's choice counts in the others' bargaining
@@ -642,7 +646,16 @@ class NegotiationModel(mesa.Model):
             movers = idx[self.bargains[idx] & ~keep]
             self.ideals[movers] = self._bounded(
                 self.ideals[movers] + a * (self.stated[movers] - self.ideals[movers]), movers)
-        self.deal = weighted_mean(self.capability[idx], self.stated[idx], self.saliences[idx])
+        self.deal = self._deal_of(idx)
+
+    def _deal_of(self, idx: np.ndarray) -> np.ndarray:
+        """The c·s weighted mean of the attendees' stated positions (Bueno de Mesquita
+        1994); on a dimension where they carry no weight (saliences shocked to 0) the deal
+        stays where it was."""
+        w = self.capability[idx, None] * self.saliences[idx]
+        total = w.sum(axis=0)
+        mean = (w * self.stated[idx]).sum(axis=0) / np.where(total > 0, total, 1.0)
+        return np.where(total > 0, mean, self.deal)
 
     def play(self, choices: Mapping[str, StateChoice] | None = None) -> None:
         """One meeting with classroom players' choices for their states (the model plays

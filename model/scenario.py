@@ -9,6 +9,8 @@ key path and what is wrong (:func:`load_scenario`, :func:`scenario_errors`).
 from __future__ import annotations
 
 import datetime as dt
+import difflib
+import re
 from typing import Annotated, Any, Literal
 
 import pycountry
@@ -19,10 +21,18 @@ from model.errors import InputError
 CONTRIBUTION_TYPES = ("ground", "air", "maritime", "training", "logistics", "monitoring")
 Contribution = Literal["ground", "air", "maritime", "training", "logistics", "monitoring"]
 Unit = Annotated[float, Field(ge=0.0, le=1.0)]
+# Bounds on magnitudes that have no natural ceiling, so that sums and products of them stay
+# finite: a scale point, a capability (KTAB's ceiling, ``smpread.cpp``), troops of a kind.
+Point = Annotated[float, Field(ge=-1e6, le=1e6)]
+Shift = Annotated[float, Field(ge=-2e6, le=2e6)]
+Capability = Annotated[float, Field(ge=0.0, le=1e8)]
+Personnel = Annotated[float, Field(ge=0.0, le=1e7)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    """Unknown keys are errors; ``inf`` and ``nan`` (which TOML allows) are refused."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Dimension(Strict):
@@ -30,8 +40,8 @@ class Dimension(Strict):
 
     key: str
     label: str
-    min: float = 0.0
-    max: float = 100.0
+    min: Point = 0.0
+    max: Point = 100.0
     scale: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
@@ -52,7 +62,7 @@ class ContributionType(Strict):
     """
 
     label: str
-    min_position: float
+    min_position: Point
     dimension: str | None = None
     gated: bool = True
     in_ukraine: bool = False
@@ -80,7 +90,7 @@ class Conditions(Strict):
     nato_consensus: bool = False
     parliament: bool = False
     un_mandate: bool = False
-    min_committed: Annotated[int, Field(ge=0)] = 0
+    min_committed: Annotated[int, Field(ge=0, le=10_000)] = 0
     before: list[ConditionName] | None = None
 
     @model_validator(mode="after")
@@ -95,7 +105,8 @@ class Conditions(Strict):
 
 
 RedLineKind = Literal["western_troops_in_ukraine", "own_ground_troops", "own_forces_abroad"]
-PerDimension = float | dict[str, float]
+PerDimension = Point | dict[str, Point]
+ShiftPerDimension = Shift | dict[str, Shift]
 
 
 class Actor(Strict):
@@ -111,7 +122,7 @@ class Actor(Strict):
 
     name: str
     kind: Literal["state", "opposer", "host"] = "state"
-    capability: Annotated[float, Field(ge=0.0)]
+    capability: Capability
     position: PerDimension
     salience: Unit | dict[str, Unit]
     moved_by: Literal["bargaining", "announcements"] = "bargaining"
@@ -122,7 +133,7 @@ class Actor(Strict):
     lat: Annotated[float, Field(ge=-90, le=90)]
     conditions: Conditions = Field(default_factory=Conditions)
     red_lines: list[RedLineKind] = Field(default_factory=list)
-    capacity: dict[Contribution, Annotated[float, Field(ge=0.0)]] = Field(default_factory=dict)
+    capacity: dict[Contribution, Personnel] = Field(default_factory=dict)
     friends: list[str] = Field(default_factory=list)
     backstop: bool = False
     source: str
@@ -167,11 +178,11 @@ class Shock(Strict):
 
     kind: ShockKind
     date: dt.date | None = None
-    value: float | None = None
+    value: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
     change: Annotated[float, Field(ge=-1.0, le=1.0)] | None = None
     actor: str | None = None
     position: PerDimension | None = None
-    shift: PerDimension | None = None
+    shift: ShiftPerDimension | None = None
     salience: Unit | dict[str, Unit] | None = None
     range: tuple[float, float] | None = None
     note: str
@@ -238,10 +249,10 @@ class Parameters(Strict):
     max_move: Annotated[float, Field(ge=0.0, le=100.0)] = 10.0
     deploy_now_threshold: Annotated[float, Field(ge=0.0, le=100.0)] = 90.0
     burden_shift: Annotated[float, Field(ge=0.0, le=200.0)] = 0.0
-    russia_troop_scale: Annotated[float, Field(gt=0.0)] = 20_000.0
-    russia_state_scale: Annotated[float, Field(gt=0.0)] = 20.0
+    russia_troop_scale: Annotated[float, Field(ge=1.0, le=1e7)] = 20_000.0
+    russia_state_scale: Annotated[float, Field(ge=0.1, le=1000.0)] = 20.0
     russia_presence_offset: Annotated[float, Field(ge=0.0, le=100.0)] = 40.0
-    russia_presence_span: Annotated[float, Field(gt=0.0)] = 60.0
+    russia_presence_span: Annotated[float, Field(ge=0.1, le=1000.0)] = 60.0
     us_backstop: Unit | None = None
     russia_threat_credibility: Unit = 0.5
     bandwagon: Annotated[float, Field(ge=0.0, le=100.0)] = 15.0
@@ -252,14 +263,14 @@ class Parameters(Strict):
     threshold_noise: Annotated[float, Field(ge=0.0, le=50.0)] = 5.0
     pledge_ramp: Annotated[float, Field(gt=0.0, le=100.0)] = 30.0
     nato_consensus_share: Unit = 0.75
-    ceasefire_round: Annotated[int, Field(ge=0)] | None = None
+    ceasefire_round: Annotated[int, Field(ge=0, le=10_000)] | None = None
     # The ceasefire phase after the deal (model/ceasefire/); used when the scenario has one.
     ceasefire_phase: bool = True
     ceasefire_horizon_days: Annotated[int, Field(ge=1, le=3650)] = 90
     violation_propensity: Annotated[float, Field(ge=0.0, le=10.0)] = 0.03
     force_readiness: Unit = 0.7
     ceasefire_us_backstop: Unit | None = None
-    ceasefire_ground_contributors: Annotated[int, Field(ge=0)] | None = None
+    ceasefire_ground_contributors: Annotated[int, Field(ge=0, le=10_000)] | None = None
 
 
 RungKind = Literal["diplomatic", "host", "forces", "backstop"]
@@ -279,7 +290,7 @@ class Rung(Strict):
     kind: RungKind
     actors: list[str] = Field(default_factory=list)
     groups: list[Literal["eu", "nato"]] = Field(default_factory=list)
-    delay_h: Annotated[float, Field(ge=0.0)]
+    delay_h: Annotated[float, Field(ge=0.0, le=87600.0)]
     effect: Annotated[float, Field(ge=0.0, le=10.0)]
     forces: list[Contribution] = Field(default_factory=lambda: ["ground", "air", "maritime"])
     min_severity: Unit = 0.0
@@ -294,14 +305,15 @@ class CeasefireSpec(Strict):
     """
 
     violator: str | None = None
-    decision_hours: Annotated[float, Field(gt=0.0)] = 24.0
-    tick_hours: Annotated[float, Field(gt=0.0)] = 6.0
+    # at least an hour and at most a year: a decision every 1e-9 h would never reach the horizon
+    decision_hours: Annotated[float, Field(ge=1.0, le=8760.0)] = 24.0
+    tick_hours: Annotated[float, Field(ge=0.1, le=8760.0)] = 6.0
     severities: list[Annotated[float, Field(gt=0.0, le=1.0)]] = Field(
         default_factory=lambda: [0.25, 0.5, 0.75, 1.0], min_length=1)
-    force_scale: Annotated[float, Field(gt=0.0)] = 20_000.0
-    collapse_gain_days: Annotated[float, Field(ge=0.0)] = 14.0
+    force_scale: Annotated[float, Field(ge=1.0, le=1e7)] = 20_000.0
+    collapse_gain_days: Annotated[float, Field(ge=0.0, le=3650.0)] = 14.0
     ladder: list[Rung] = Field(min_length=1)
-    pledges: dict[str, dict[Contribution, Annotated[float, Field(ge=0.0)]]] | None = None
+    pledges: dict[str, dict[Contribution, Personnel]] | None = None
     threat: Unit | None = None
     source: str = ""
 
@@ -424,6 +436,7 @@ class Scenario(Strict):
             for friend in actor.friends:
                 if friend not in self.actors:
                     raise _Located(("actors", code, "friends"), f"unknown actor code {friend!r}")
+        self._weights(keys)
         dates = [r.date for r in self.rounds]
         if dates != sorted(dates):
             raise _Located(("rounds",), "rounds must be in date order")
@@ -457,6 +470,25 @@ class Scenario(Strict):
                                        f"date {rnd.date}")
         return self
 
+    def _weights(self, keys: list[str]) -> None:
+        """Every meeting's deal is the capability x salience weighted mean of the attendees'
+        positions (Bueno de Mesquita 1994): on every dimension some actor must carry weight,
+        in the scenario and at every round."""
+        if all(a.capability == 0 for a in self.actors.values()):
+            raise _Located(("actors",), "every capability is 0: no actor carries weight")
+        for k, key in enumerate(keys):
+            if all(a.saliences(keys)[k] == 0 for a in self.actors.values()):
+                raise _Located(("actors",), f"every salience on dimension {key!r} is 0")
+        for r, rnd in enumerate(self.rounds):
+            codes = (list(self.actors) if rnd.attendees == "all" else rnd.attendees)
+            codes = [c for c in codes if c in self.actors and c not in rnd.absent]
+            for k, key in enumerate(keys):
+                if len(codes) and all(self.actors[c].capability
+                                      * self.actors[c].saliences(keys)[k] == 0 for c in codes):
+                    raise _Located(("rounds", r, "attendees"),
+                                   f"no attendee has both capability and salience on "
+                                   f"dimension {key!r}")
+
     @property
     def opposer(self) -> str | None:
         return next((c for c, a in self.actors.items() if a.kind == "opposer"), None)
@@ -485,8 +517,23 @@ def _dotted(loc: tuple) -> str:
     return ".".join(str(p) for p in loc) if loc else "(top level)"
 
 
+_UNION_TAG = re.compile(r"^(constrained-)?(float|int|str|bool|dict|list|tuple|literal|"
+                        r"function-[a-z-]+|lax-or-strict|json-or-python|tagged-union|"
+                        r"is-instance)(\[.*\])?$", re.IGNORECASE)
+
+
+def _deepest(errors: list[dict[str, Any]]) -> list[tuple[tuple, str]]:
+    """The errors described, without those of a union's branch that failed higher up than
+    another branch (a table given where a number may stand: report inside the table)."""
+    described = [_describe(err) for err in errors]
+    return [(loc, msg) for loc, msg in described
+            if not any(len(other) > len(loc) and other[:len(loc)] == loc
+                       for other, _ in described)]
+
+
 def _describe(err: dict[str, Any]) -> tuple[tuple, str]:
-    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+    # pydantic names the branch of a union it tried (``constrained-float``): not a key
+    loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and _UNION_TAG.match(p)))
     kind = err["type"]
     if kind == "extra_forbidden":
         return loc, "unknown key"
@@ -498,6 +545,19 @@ def _describe(err: dict[str, Any]) -> tuple[tuple, str]:
     if "input" in err and kind not in ("missing",) and not isinstance(err["input"], dict | list):
         msg = f"{msg} (got {err['input']!r})"
     return loc, msg
+
+
+def _closest(name: str, node: Any, above: list[str]) -> str:
+    """``; did you mean a, b?`` from the keys beside ``name`` (difflib), or ``''``."""
+    if not isinstance(node, dict):
+        return f" ({'.'.join(above)} is a value, not a table)" if above else ""
+    keys = [str(k) for k in node]
+    close = difflib.get_close_matches(name, keys, n=3, cutoff=0.6)
+    if not close:
+        close = [k for k in keys if name.lower() in k.lower()][:3]
+    if close:
+        return f"; did you mean {', '.join(close)}?"
+    return f"; one of {', '.join(keys[:8])}{', ...' if len(keys) > 8 else ''}" if keys else ""
 
 
 def with_overrides(
@@ -516,22 +576,34 @@ def with_overrides(
         if len(parts) == 1:
             parts = ["parameters", *parts]
         node: Any = raw
-        for depth, part in enumerate(parts[:-1]):
+        for depth, part in enumerate(parts):
             if not isinstance(node, dict) or part not in node:
                 where = ".".join(parts[: depth + 1])
-                raise InputError(f"{origin}: {key}: unknown key {where!r}")
-            node = node[part]
-        leaf = parts[-1]
-        if not isinstance(node, dict) or (leaf not in node):
-            raise InputError(f"{origin}: {key}: unknown key")
-        node[leaf] = value
+                shown = where.removeprefix("parameters.") if len(key.split(".")) == 1 \
+                    else where
+                raise InputError(f"{origin}: {key}: unknown key {shown!r}"
+                                 f"{_closest(part, node, parts[:depth])}")
+            if depth == len(parts) - 1:
+                node[part] = value
+            else:
+                node = node[part]
     try:
         return Scenario.model_validate(raw)
     except _Located as exc:
         raise InputError(f"{origin}: {_dotted(exc.loc)}: {exc.message}") from None
     except ValidationError as exc:
-        loc, msg = _describe(exc.errors()[0])
+        loc, msg = _deepest(exc.errors())[0]
         raise InputError(f"{origin}: {_dotted(loc)}: {msg}") from None
+
+
+def ceasefire_errors(raw: Any) -> tuple[CeasefireSpec | None, list[str]]:
+    """Validate a ``[ceasefire]`` mapping (a ladder variant): the spec, or
+    ``ceasefire.key.path: message`` lines."""
+    try:
+        return CeasefireSpec.model_validate(raw), []
+    except ValidationError as exc:
+        return None, [f"{_dotted(('ceasefire', *loc))}: {msg}"
+                      for loc, msg in _deepest(exc.errors())]
 
 
 def scenario_errors(raw: dict[str, Any]) -> tuple[Scenario | None, list[str]]:
@@ -543,11 +615,13 @@ def scenario_errors(raw: dict[str, Any]) -> tuple[Scenario | None, list[str]]:
     except _Located as exc:
         problems.append((exc.loc, exc.message))
     except ValidationError as exc:
+        plain = []
         for err in exc.errors():
             ctx_error = err.get("ctx", {}).get("error")
             if isinstance(ctx_error, _Located):
                 problems.append((ctx_error.loc, ctx_error.message))
             else:
-                problems.append(_describe(err))
+                plain.append(err)
+        problems.extend(_deepest(plain))
     lines = [f"{_dotted(loc)}: {msg}" for loc, msg in problems]
     return (scenario if not lines else None), lines

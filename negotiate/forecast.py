@@ -6,6 +6,8 @@ import argparse
 from pathlib import Path
 
 from model.errors import InputError
+from model.mechanisms import memory
+from negotiate.args import count_arg, seed_arg
 
 # The mechanism that forecasts the DEU training half best (bench/forecast_accuracy.py).
 DEU_DEFAULT_MECHANISM = "compromise"
@@ -33,6 +35,7 @@ def _cmd_forecast_smp(args: argparse.Namespace) -> int:
     from inputs.actor_table import read_actor_table
 
     table = read_actor_table(args.actors)
+    memory.require("smp", len(table.names), table.dimensions, what=str(args.actors))
     result = smp_forecast(table, source=str(args.actors), max_turns=args.rounds, seed=args.seed)
     h = result.history
     print(f"smp forecast for {len(table.names)} actors, {table.dimensions} dimension(s): "
@@ -64,6 +67,7 @@ def _cmd_forecast(args: argparse.Namespace) -> int:
 
     table = read_actor_table(args.actors)
     mechanism = args.mechanism or "eum"
+    memory.require(mechanism, len(table.names), table.dimensions, what=str(args.actors))
     lo, hi = _scale(args, table.x, initial_scale(table))
     result = forecast(table, mechanism=mechanism, rounds=args.rounds, seed=args.seed,
                       lo=lo, hi=hi)
@@ -127,7 +131,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--mechanism", choices=list(MECHANISMS),
                    help=f"default: eum for a table, {DEU_DEFAULT_MECHANISM} for --format deu "
                         "(the best on the DEU training half)")
-    p.add_argument("--rounds", type=int, default=None,
+    p.add_argument("--rounds", type=count_arg, default=None,
                    help="rounds (default 10); for smp the most turns (default: KTAB's stopping "
                    "rule, at most 100)")
     p.add_argument("--scale", type=float, nargs=2, metavar=("MIN", "MAX"),
@@ -135,7 +139,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "initial range, as in Scholz's code; 0 100 for --format deu)")
     p.add_argument("--summary", choices=["mean", "median"], default="mean",
                    help="--format deu: forecast = weighted mean or median of final positions")
-    p.add_argument("--seed", type=int, default=0, help="seed for random mechanisms (deffuant)")
+    p.add_argument("--seed", type=seed_arg, default=0, help="seed for random mechanisms (deffuant)")
     p.add_argument("--out", help="directory for positions.csv and summary.csv (forecasts.csv "
                    "with --format deu)")
     p.set_defaults(handler=_cmd_forecast)

@@ -11,6 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from model.errors import InputError
+from negotiate.args import Parser
 
 
 class _Version(argparse.Action):
@@ -28,7 +29,7 @@ class _Version(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="negotiate",
         description="Agent-based model of the negotiation over Western troops in Ukraine.",
     )

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from model.errors import InputError
+from negotiate.args import count_arg, seed_arg
 
 if TYPE_CHECKING:
     from model.run import RoundRows
@@ -179,7 +180,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         from viz.classroom.play import read_choices
 
         choices = read_choices(args.choices)
-    model = build_model(scenario, sets, args.seed, rounds=args.rounds)
+    from model.scenario import with_overrides
+
+    scenario = with_overrides(scenario, sets, origin="--set")  # errors name --set
+    model = build_model(scenario, {}, args.seed, rounds=args.rounds)
     terminal = Terminal()
     observers: list[Any] = []
     files = None
@@ -241,8 +245,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("run", help="run a scenario round by round and export tidy tables")
     p.add_argument("scenario", nargs="?", help="scenario TOML (default: the coalition of the "
                    "willing, configs/coalition_of_the_willing.toml)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--rounds", type=int, help="number of rounds (default: the scenario's)")
+    p.add_argument("--seed", type=seed_arg, default=0)
+    p.add_argument("--rounds", type=count_arg, help="number of rounds (default: the scenario's)")
     p.add_argument("--mechanism", choices=["eum", "compromise", "hk", "deffuant", "smp"])
     p.add_argument("--set", action="append", metavar="KEY=VALUE",
                    help="override a parameter or an actor attribute, e.g. us_backstop=0.8 or "

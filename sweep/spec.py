@@ -62,7 +62,7 @@ class DesignSpec(_Strict):
     levels: Annotated[int, Field(ge=2)] = 5
     morris_levels: Annotated[int, Field(ge=2)] = 4
     second_order: bool = False
-    seed: Annotated[int, Field(ge=0)] | None = None
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] | None = None  # as negotiate --seed
 
 
 class OutputSpec(_Strict):
@@ -74,10 +74,10 @@ class SweepFile(_Strict):
     name: str = ""
     description: str = ""
     scenario: str | None = None
-    seed: Annotated[int, Field(ge=0)] = 0
+    seed: Annotated[int, Field(ge=0, le=2**63 - 1)] = 0
     replications: Annotated[int, Field(ge=1)] = 1
     common_random_numbers: bool | None = None
-    rounds: Annotated[int, Field(ge=0)] | None = None
+    rounds: Annotated[int, Field(ge=0, le=100_000)] | None = None
     from_scenario: bool = False
     parameters: dict[str, Any] = Field(default_factory=dict)
     design: DesignSpec = Field(default_factory=DesignSpec)

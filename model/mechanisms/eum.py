@@ -65,6 +65,10 @@ which of ``x_i``, ``x_j`` is nearer to ``x_k``, i.e. on which side of the midpoi
 ``(x_i + x_j)/2`` actor ``k`` sits. With actors sorted by position and prefix sums of
 ``w_k A_km`` the sum is a handful of look-ups per pair, so a round costs O(n^2 log n) time
 and O(n^2) memory instead of the O(n^3) of a direct sum (O(n^5) for a naive transcription).
+Above about 2,600 actors the pairwise arrays are built in blocks of rows (:class:`_Votes`),
+so that memory stays O(n * block) at the price of recomputing prefix sums (O(n^3 / block)
+time); every entry and every row sum is computed the same way whatever the block, so the
+result is identical.
 """
 
 from __future__ import annotations
@@ -74,6 +78,7 @@ from typing import Literal
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from model.mechanisms import memory
 from model.mechanisms.scale import issue_span
 
 Array = NDArray[np.float64]
@@ -137,48 +142,139 @@ def _span(x: Array, span: float | None) -> float:
 # ---------------------------------------------------------------------------------------
 
 
-def _vote_sums(x: Array, w: Array, r: Array, span: float) -> tuple[Array, Array]:
-    """``G[i, j] = sum_k w_k max(A_kj - A_ki, 0)`` and ``S[i, j] = sum_k w_k |A_kj - A_ki|``.
+class _Votes:
+    """The actors sorted by position, and tiles of the vote sums ``G`` and ``S`` over them.
 
-    ``A_km = (|x_k - x_m| / span)^r_k``, so ``w_k (A_kj - A_ki)`` are k's votes for ``x_i``
+    ``A_km = (|x_k - x_m| / span)^r_k`` and ``w_k (A_kj - A_ki)`` are k's votes for ``x_i``
     over ``x_j``. ``A_kj > A_ki`` exactly when ``x_k`` lies on ``x_i``'s side of the midpoint
-    ``m_ij``, so with actors sorted by position and column prefix sums ``C[p, m]`` of
-    ``w_k A_km`` over the first ``p`` actors, each entry is a few look-ups: O(n^2 log n).
+    ``m_ij``, so with the actors sorted by position and column prefix sums ``C[p, m]`` of
+    ``w_k A_km`` over the first ``p`` actors, each entry is a few look-ups: O(n^2 log n)
+    time. A tile of rows ``I`` and columns ``J`` needs only the prefix sums of its own
+    columns, (n + 1) x (|I| + |J|): memory O(n * block). Every entry is computed by the same
+    element-wise operations whatever the tile, so tiled and whole results are identical.
     """
-    n = x.shape[0]
-    order = np.argsort(x, kind="stable")  # work in sorted order, undo at the end
-    xs, ws, rs = x[order], w[order], r[order]
-    a = (np.abs(xs[:, None] - xs[None, :]) / span) ** rs[:, None]  # A[k, m]
-    cum = np.zeros((n + 1, n))
-    np.cumsum(ws[:, None] * a, axis=0, out=cum[1:])
-    total = cum[n]  # sum_k w_k A_km  (the linear part, w @ A)
-    mid = 0.5 * (xs[:, None] + xs[None, :])  # rows ascending: fast searchsorted
-    below = np.searchsorted(xs, mid, side="left")  # number of actors with x_k < m_ij
-    upto = np.searchsorted(xs, mid, side="right")  # number of actors with x_k <= m_ij
-    cols = np.arange(n)
-    low_j = cum[below, cols[None, :]]
-    low_i = cum[below, cols[:, None]]
-    high_j = total[None, :] - cum[upto, cols[None, :]]
-    high_i = total[:, None] - cum[upto, cols[:, None]]
-    side = np.sign(xs[None, :] - xs[:, None])
-    big = np.maximum(side * ((low_j - low_i) - (high_j - high_i)), 0.0)
-    gain = np.clip(0.5 * (big + total[None, :] - total[:, None]), 0.0, big)
-    back = np.ix_(np.argsort(order), np.argsort(order))
-    gain, big = gain[back], big[back]
-    return gain, big
+
+    def __init__(self, x: Array, w: Array, r: Array, span: float) -> None:
+        self.order = np.argsort(x, kind="stable")
+        self.rank = np.argsort(self.order)  # the sorted position of each actor
+        self.xs, self.ws, self.rs = x[self.order], w[self.order], r[self.order]
+        self.span = span
+        self._whole: tuple[Array, Array] | None = None
+        self.linear = bool(np.all(self.rs == 1.0))
+
+    def prefix(self, cols: Array) -> Array:
+        """``C[:, cols]`` for actors ``cols`` (original indices): shape (n + 1, len(cols))."""
+        pc = self.rank[cols]
+        a = np.abs(self.xs[:, None] - self.xs[None, pc]) / self.span
+        if not self.linear:  # a**1.0 is a itself: skip the power when every r is 1
+            a **= self.rs[:, None]
+        cum = np.zeros((self.xs.shape[0] + 1, len(pc)))
+        np.cumsum(self.ws[:, None] * a, axis=0, out=cum[1:])
+        return cum
+
+    def tile(self, rows: Array, cols: Array, cum_rows: Array, cum_cols: Array
+             ) -> tuple[Array, Array]:
+        """``G[rows][:, cols]`` and ``S[rows][:, cols]`` (original indices)."""
+        n = self.xs.shape[0]
+        xi, xj = self.xs[self.rank[rows]], self.xs[self.rank[cols]]
+        total_i, total_j = cum_rows[n], cum_cols[n]  # sum_k w_k A_km (the linear part)
+        mid = 0.5 * (xi[:, None] + xj[None, :])
+        below = np.searchsorted(self.xs, mid, side="left")  # actors with x_k < m_ij
+        upto = np.searchsorted(self.xs, mid, side="right")  # actors with x_k <= m_ij
+        ci, cj = np.arange(len(rows))[:, None], np.arange(len(cols))[None, :]
+        low_j, low_i = cum_cols[below, cj], cum_rows[below, ci]
+        high_j = total_j[None, :] - cum_cols[upto, cj]
+        high_i = total_i[:, None] - cum_rows[upto, ci]
+        side = np.sign(xj[None, :] - xi[:, None])
+        big = np.maximum(side * ((low_j - low_i) - (high_j - high_i)), 0.0)
+        gain = np.clip(0.5 * (big + total_j[None, :] - total_i[:, None]), 0.0, big)
+        return gain, big
+
+    def rows(self, rows: Array, block: int, transposed: bool = False,
+             cum_rows: Array | None = None) -> tuple[Array, Array]:
+        """``G[rows, :]`` and ``S[rows, :]`` (or, ``transposed``, ``G[:, rows].T`` and
+        ``S[:, rows].T``), built from column tiles of at most ``block`` actors."""
+        n = self.xs.shape[0]
+        if len(rows) == n and block >= n:  # the whole matrix: computed once, then reused
+            if self._whole is None:
+                every = np.arange(n)
+                cum = self.prefix(every)
+                self._whole = self.tile(every, every, cum, cum)
+            gain, big = self._whole
+            if transposed:
+                return np.ascontiguousarray(gain.T), np.ascontiguousarray(big.T)
+            return gain, big
+        cum_rows = self.prefix(rows) if cum_rows is None else cum_rows
+        gain = np.empty((len(rows), n))
+        big = np.empty((len(rows), n))
+        for start in range(0, n, block):
+            cols = np.arange(start, min(start + block, n))
+            cum_cols = cum_rows if (len(cols) == len(rows) and np.array_equal(cols, rows)) \
+                else self.prefix(cols)
+            if transposed:
+                g, b = self.tile(cols, rows, cum_cols, cum_rows)
+                gain[:, cols], big[:, cols] = g.T, b.T
+            else:
+                g, b = self.tile(rows, cols, cum_rows, cum_cols)
+                gain[:, cols], big[:, cols] = g, b
+        return gain, big
+
+
+    def both(self, rows: Array, block: int) -> tuple[Array, Array, Array, Array]:
+        """:meth:`rows` and its ``transposed`` form at once: each column tile's prefix sums
+        serve both (the same entries, computed once fewer)."""
+        n = self.xs.shape[0]
+        if len(rows) == n and block >= n:
+            return (*self.rows(rows, block), *self.rows(rows, block, transposed=True))
+        cum_rows = self.prefix(rows)
+        out = [np.empty((len(rows), n)) for _ in range(4)]
+        for start in range(0, n, block):
+            cols = np.arange(start, min(start + block, n))
+            cum_cols = cum_rows if (len(cols) == len(rows) and np.array_equal(cols, rows)) \
+                else self.prefix(cols)
+            out[0][:, cols], out[1][:, cols] = self.tile(rows, cols, cum_rows, cum_cols)
+            g, b = self.tile(cols, rows, cum_cols, cum_rows)
+            out[2][:, cols], out[3][:, cols] = g.T, b.T
+        return out[0], out[1], out[2], out[3]
+
+
+def _vote_sums(x: Array, w: Array, r: Array, span: float) -> tuple[Array, Array]:
+    """``G[i, j] = sum_k w_k max(A_kj - A_ki, 0)`` and ``S[i, j] = sum_k w_k |A_kj - A_ki|``
+    for every pair (see :class:`_Votes`)."""
+    votes = _Votes(x, w, r, span)
+    every = np.arange(x.shape[0])
+    return votes.rows(every, x.shape[0])
+
+
+def _normaliser_total(votes: _Votes, n: int, block: int, normaliser: Normaliser) -> float:
+    """Scholz's normaliser: the sum of every actor's absolute votes over every ordered pair,
+    summed row by row (the same sums whatever the block)."""
+    if normaliser == "paper":
+        return 0.0
+    if normaliser != "scholz":
+        raise ValueError(f"normaliser must be 'scholz' or 'paper', got {normaliser!r}")
+    sums = np.empty(n)
+    for start in range(0, n, block):
+        rows = np.arange(start, min(start + block, n))
+        sums[rows] = votes.rows(rows, block)[1].sum(axis=1)
+    return float(sums.sum())
+
+
+def _p(gain: Array, big: Array, total: float, normaliser: Normaliser) -> Array:
+    if normaliser == "scholz":
+        return gain / total if total > 0 else np.zeros_like(gain)
+    return np.divide(gain, big, out=np.zeros_like(gain), where=big > 0)
 
 
 def _probabilities(
     x: Array, c: Array, s: Array, r: Array, span: float, normaliser: Normaliser
 ) -> Array:
     """``P[i, j]``: probability that ``x_i`` prevails over ``x_j`` (0 when they coincide)."""
-    gain, big = _vote_sums(x, c * s, r, span)
-    if normaliser == "scholz":
-        total = big.sum()
-        return gain / total if total > 0 else np.zeros_like(gain)
-    if normaliser == "paper":
-        return np.divide(gain, big, out=np.zeros_like(gain), where=big > 0)
-    raise ValueError(f"normaliser must be 'scholz' or 'paper', got {normaliser!r}")
+    n = x.shape[0]
+    votes = _Votes(x, c * s, r, span)
+    total = _normaliser_total(votes, n, n, normaliser)
+    gain, big = votes.rows(np.arange(n), n)
+    return _p(gain, big, total, normaliser)
 
 
 def _expected(
@@ -217,10 +313,37 @@ def _eu_matrix(c, x, s, r, q, t, span, normaliser) -> Array:
     return _expected(p, s[None, :], dist, dmu[:, None], r[:, None], q, t)
 
 
-def _risk_1d(c, x, s, q, t, span, normaliser) -> Array:
+def _blocks(n: int, block: int):
+    for start in range(0, n, block):
+        yield np.arange(start, min(start + block, n))
+
+
+def _median_distance(c, x, s, q, d) -> Array:
+    return np.abs(x - _median_1d(c, x, s)) / d if q != 1.0 else np.zeros_like(x)
+
+
+def _risk_1d(c, x, s, q, t, span, normaliser, block: int | None = None) -> Array:
+    """Risk exponents from the danger ``D_i = sum_{j != i} E(U_ji)`` under r = 1, computed
+    ``block`` rows at a time (every row's sum is the same whatever the block)."""
     n = x.shape[0]
-    e1 = _eu_matrix(c, x, s, np.ones(n), q, t, span, normaliser)
-    danger = e1.sum(axis=0) - np.diag(e1)  # D_i = sum_{j != i} E(U_ji)
+    block = n if block is None else block
+    order = np.argsort(x, kind="stable")  # position order, as in _round_1d
+    if not np.array_equal(order, np.arange(n)):
+        out = np.empty(n)
+        out[order] = _risk_1d(c[order], x[order], s[order], q, t, span, normaliser, block)
+        return out
+    d = _span(x, span)
+    dmu = _median_distance(c, x, s, q, d)
+    ones = np.ones(n)
+    votes = _Votes(x, c * s, ones, d)
+    total = _normaliser_total(votes, n, block, normaliser)
+    danger = np.empty(n)
+    for rows in _blocks(n, block):
+        g_t, big_t = votes.rows(rows, block, transposed=True)  # [i, j] = G[j, i]
+        dist = np.abs(x[rows, None] - x[None, :]) / d
+        e1_t = _expected(_p(g_t, big_t, total, normaliser), s[rows, None], dist,
+                         dmu[None, :], ones[None, :], q, t)  # [i, j] = E^j(U_ji)
+        danger[rows] = e1_t.sum(axis=1) - e1_t[np.arange(len(rows)), rows]
     hi, lo = danger.max(), danger.min()
     if not hi > lo:
         return np.ones(n)
@@ -237,17 +360,49 @@ def _pick(key: Array, mask: Array, b: Array, pos: Array) -> tuple[Array, Array]:
     return mask.any(axis=1), np.where(cand, pos, np.inf).min(axis=1)
 
 
-def _round_1d(c, x, s, q, t, span, normaliser, compromise_rule, capitulation) -> Array:
+def _round_1d(c, x, s, q, t, span, normaliser, compromise_rule, capitulation,
+              block: int | None = None) -> Array:
     n = x.shape[0]
     if n < 2 or x.max() == x.min():
         return x.copy()
-    r = _risk_1d(c, x, s, q, t, span, normaliser)
-    dist, dmu, d = _geometry(c, x, s, q, span)
-    p = _probabilities(x, c, s, r, d, normaliser)
-    rv = r[:, None]
-    a = _expected(p, s[None, :], dist, dmu[:, None], rv, q, t)  # E^i(U_ij)
-    b = _expected(p.T, s[:, None], dist, dmu[None, :], rv, q, t)  # E^i(U_ji)
-    xi, xj = np.broadcast_to(x[:, None], (n, n)), np.broadcast_to(x[None, :], (n, n))
+    if compromise_rule not in ("scholz", "smallest_move"):
+        raise ValueError(
+            f"compromise_rule must be 'scholz' or 'smallest_move', got {compromise_rule!r}"
+        )
+    # in position order: each row's midpoints ascend, which keeps the searches fast; the
+    # rules do not depend on the actors' order, and the result goes back to theirs
+    order = np.argsort(x, kind="stable")
+    out = np.empty(n)
+    out[order] = _round_sorted(c[order], x[order], s[order], q, t, span, normaliser,
+                               compromise_rule, capitulation, n if block is None else block)
+    return out
+
+
+def _round_sorted(c, x, s, q, t, span, normaliser, compromise_rule, capitulation,
+                  block: int) -> Array:
+    n = x.shape[0]
+    r = _risk_1d(c, x, s, q, t, span, normaliser, block)
+    d = _span(x, span)
+    dmu = _median_distance(c, x, s, q, d)
+    votes = _Votes(x, c * s, r, d)
+    total = _normaliser_total(votes, n, block, normaliser)
+    out = np.empty(n)
+    for rows in _blocks(n, block):
+        gain, big, gain_t, big_t = votes.both(rows, block)
+        p = _p(gain, big, total, normaliser)
+        p_t = _p(gain_t, big_t, total, normaliser)
+        out[rows] = _choose(x, s, r, dmu, d, rows, p, p_t, q, t, compromise_rule, capitulation)
+    return out
+
+
+def _choose(x, s, r, dmu, d, rows, p, p_t, q, t, compromise_rule, capitulation) -> Array:
+    """The new positions of actors ``rows`` from their rows of P and P^T."""
+    n, m = x.shape[0], len(rows)
+    dist = np.abs(x[rows, None] - x[None, :]) / d
+    rv = r[rows, None]
+    a = _expected(p, s[None, :], dist, dmu[rows, None], rv, q, t)  # E^i(U_ij)
+    b = _expected(p_t, s[rows, None], dist, dmu[None, :], rv, q, t)  # E^i(U_ji)
+    xi, xj = np.broadcast_to(x[rows, None], (m, n)), np.broadcast_to(x[None, :], (m, n))
     valid = xi != xj
     move = np.abs(xj - xi)
     conflict = valid & (b > a) & (a > 0)
@@ -259,16 +414,13 @@ def _round_1d(c, x, s, q, t, span, normaliser, compromise_rule, capitulation) ->
         aa, bb = np.abs(a), np.abs(b)
         denom = np.where(comp, aa + bb, 1.0)
         comp_key = (aa * xi + bb * xj) / denom
-    elif compromise_rule == "smallest_move":
-        comp_key = np.abs(comp_pos - xi)
     else:
-        raise ValueError(
-            f"compromise_rule must be 'scholz' or 'smallest_move', got {compromise_rule!r}"
-        )
+        comp_key = np.abs(comp_pos - xi)
     has_conf, pos_conf = _pick(move, conflict, b, xj)
     has_comp, pos_comp = _pick(comp_key, comp, b, comp_pos)
     has_cap, pos_cap = _pick(move, cap, b, xj)
-    return np.select([has_conf, has_comp, has_cap], [pos_conf, pos_comp, pos_cap], default=x)
+    return np.select([has_conf, has_comp, has_cap], [pos_conf, pos_comp, pos_cap],
+                     default=x[rows])
 
 
 def _median_1d(c: Array, x: Array, s: Array) -> float:
@@ -365,6 +517,7 @@ def eum_round(
     normaliser: Normaliser = "scholz",
     compromise_rule: CompromiseRule = "scholz",
     capitulation: bool = True,
+    block: int | None = None,
 ) -> Array:
     """One simultaneous EUM round (Bueno de Mesquita 1994; Scholz et al. 2011): new positions.
 
@@ -374,11 +527,21 @@ def eum_round(
     ``normaliser``, ``compromise_rule`` and ``capitulation`` select the variants discussed
     in the module docstring; the defaults reproduce the published EC example. Inputs are
     not modified. (n, d) positions: columns are independent issues.
+
+    ``block``: rows of the pairwise arrays computed at a time (default: all of them while
+    they fit in :data:`model.mechanisms.memory.DENSE_BYTES`, else blocks that do); any
+    block gives the same result. A table whose arrays would exceed the memory limit is
+    refused before anything is allocated (:func:`model.mechanisms.memory.require`).
     """
     c1, x2, s2 = _prepare(c, x, s)
+    n = x2.shape[0]
+    block = memory.eum_block(n) if block is None else int(block)
+    if block < 1:
+        raise ValueError(f"block must be at least 1, got {block}")
+    memory.require("eum", n, block=block)
     return _per_column(
         lambda cc, xx, ss, sp: _round_1d(cc, xx, ss, q, t, sp, normaliser, compromise_rule,
-                                         capitulation),
+                                         capitulation, block),
         c1,
         x2,
         s2,
@@ -400,6 +563,7 @@ def eum_step(
     normaliser: Normaliser = "scholz",
     compromise_rule: CompromiseRule = "scholz",
     capitulation: bool = True,
+    block: int | None = None,
 ) -> Array:
     """One EUM round on the issue's declared scale: ``eum_round(..., span=hi - lo)``.
 
@@ -413,7 +577,7 @@ def eum_step(
     span = issue_span(lo, hi, x)
     return eum_round(c, x, s, q=q, t=t, span=span if np.ndim(x) == 2 else float(span[0]),
                      normaliser=normaliser, compromise_rule=compromise_rule,
-                     capitulation=capitulation)
+                     capitulation=capitulation, block=block)
 
 
 def condorcet_median(c: ArrayLike, x: ArrayLike, s: ArrayLike) -> float | Array:

@@ -73,6 +73,8 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 from numpy.typing import ArrayLike
 
+from model.mechanisms import memory
+
 Array = np.ndarray
 
 
@@ -208,6 +210,10 @@ def salience_distance(y: Array, x: Array, s: Array) -> Array:
     """``d[i, j]``: distance from i's ideal ``y_i`` to j's position, weighted by i's saliences
     (KTAB ``SMPModel::bvDiff``); (n, d) inputs on [0, 1], (n, m) output with m = len(x)."""
     s2 = s**2
+    tiny = s2.sum(axis=1) < 1e-200  # squares that underflow: the ratio is scale-free in s
+    if np.any(tiny):
+        top = np.max(s, axis=1, keepdims=True)
+        s2 = np.where(tiny[:, None], (s / np.where(top > 0, top, 1.0)) ** 2, s2)
     diff2 = (y[:, None, :] - x[None, :, :]) ** 2
     return np.sqrt(np.einsum("ijk,ik->ij", diff2, s2) / s2.sum(axis=1)[:, None])
 
@@ -759,6 +765,7 @@ def _check(x: ArrayLike, c: ArrayLike, s: ArrayLike, lo: ArrayLike, hi: ArrayLik
         raise ValueError(f"shapes: x {x.shape}, c {c1.shape}, s {s2.shape}; want (n, d), (n,)")
     if n < 2:
         raise ValueError(f"the SMP needs at least two actors, got {n}")
+    memory.require("smp", n, d)  # refused before its O(n^2) arrays are allocated
     if np.any(c1 <= 0):
         raise ValueError(f"every capability must be > 0 (KTAB votes need w > 0): {c1.min()}")
     if np.any(s2 < 0) or np.any(s2 > 1):
