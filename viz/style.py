@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from analysis.report import STANCE_COLOURS as REPORT_STANCE_COLOURS
+from analysis.report import STANCE_LABELS as REPORT_STANCE_LABELS
+
 #: Bloc of a state after a round (see ``StateAgent.classify``) → fill colour.
 BLOC_COLOURS = {
     "committed": "#1a9850",  # pledges ground troops in Ukraine
@@ -19,24 +22,10 @@ BLOC_LABELS = {
     "host": "host (Ukraine)",
 }
 
-#: Stance of a state in a round (see ``agents.state``) → fill colour and legend label.
-STANCE_COLOURS = {
-    "deploy_now": "#1a9850",
-    "deploy_after_ceasefire": "#91cf60",
-    "outside_only": "#74add1",
-    "none": "#cfd6de",
-    "opposed": "#d73027",
-    "host": "#ffd500",
-}
-
-STANCE_LABELS = {
-    "deploy_now": "troops in Ukraine now",
-    "deploy_after_ceasefire": "troops after a ceasefire",
-    "outside_only": "helps from outside only",
-    "none": "nothing",
-    "opposed": "opposed",
-    "host": "Ukraine",
-}
+#: Stance of a state in a round (see ``agents.state``) → fill colour and legend label: the
+#: palette of the run report (analysis/report.py), with a shorter label for the host.
+STANCE_COLOURS = REPORT_STANCE_COLOURS
+STANCE_LABELS = {**REPORT_STANCE_LABELS, "host": "Ukraine"}
 
 #: Contribution types in the order of their sectors on a node's ring (clockwise from 12).
 TYPE_ORDER = ("ground", "monitoring", "air", "maritime", "training", "logistics")
