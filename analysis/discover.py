@@ -113,6 +113,7 @@ class Trajectory:
     parameters: tuple[str, ...]
     domain: dict[str, tuple]  # numeric: (min, max) over all runs; categorical: the values
     settings: dict[str, float]
+    requested: bool = False  # chosen by ``select`` (``--box STEP``), not by the threshold
 
     @property
     def box(self) -> Box:
@@ -124,7 +125,7 @@ class Trajectory:
             raise InputError(f"--box {step}: the trajectory has steps 0 to {len(self.boxes) - 1}")
         return Trajectory(self.boxes, step, self.threshold,
                           self.boxes[step].density >= self.threshold, self.runs, self.cases,
-                          self.parameters, self.domain, self.settings)
+                          self.parameters, self.domain, self.settings, requested=True)
 
 
 def _g(x: float) -> str:
@@ -369,7 +370,8 @@ def trajectory_lines(traj: Trajectory) -> list[str]:
                      f"{b.density:7.3f}  {b.mass:5.3f}  {b.runs:5d}  {b.cases:5d}  "
                      f"{b.text(mark=True)}")
     b = traj.box
-    why = (f"the highest coverage with density >= {traj.threshold:g}" if traj.threshold_met
+    why = ("the step asked for with --box" if traj.requested
+           else f"the highest coverage with density >= {traj.threshold:g}" if traj.threshold_met
            else f"no box reaches density {traj.threshold:g}: the densest")
     lines += ["", f"chosen box: step {b.step} ({why})",
               f"  coverage {b.coverage:.3f} ({b.cases} of the {traj.cases} cases), density "

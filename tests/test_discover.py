@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from analysis.cases import parse_condition
-from analysis.discover import choose, discover, feature_scores, quasi_p
+from analysis.discover import choose, discover, feature_scores, quasi_p, trajectory_lines
 from model.errors import InputError
 from model.tables import RunTables
 from negotiate.main import main
@@ -80,6 +80,10 @@ def test_the_threshold_chooses_the_widest_box_dense_enough():
     # a threshold no box reaches: the densest box, flagged
     step, met = choose(traj.boxes[:3], 0.99)
     assert not met and step == 2
+    # a step asked for (--box) is reported as asked for, not as the threshold's choice
+    asked = traj.select(1)
+    assert asked.box.step == 1 and asked.requested and not traj.requested
+    assert any("asked for with --box" in line for line in trajectory_lines(asked))
 
 
 def test_quasi_p_is_small_only_when_the_limit_raises_the_density():
