@@ -20,14 +20,13 @@ from __future__ import annotations
 
 import csv
 import io
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
-from inputs.cells import MAX_MAGNITUDE, read_text
+from inputs.cells import number, read_text
 from model.actors import ActorTable
 from model.errors import InputError
 
@@ -49,21 +48,10 @@ class DeuIssue:
 
 
 def _cell(source: str, row: int, column: str, text: str) -> float | None:
+    """An empty cell is None (an actor absent from the issue); anything else a checked
+    number (:func:`inputs.cells.number`)."""
     text = text.strip()
-    if not text:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        raise InputError(
-            f"{source}: row {row}, column {column}: {text!r} is not a number"
-        ) from None
-    if not math.isfinite(value):
-        raise InputError(f"{source}: row {row}, column {column}: {text!r} is not finite")
-    if abs(value) > MAX_MAGNITUDE:
-        raise InputError(f"{source}: row {row}, column {column}: {text[:20]!r} is out of "
-                         f"range (at most {MAX_MAGNITUDE:g} in magnitude)")
-    return value
+    return number(source, row, column, text) if text else None
 
 
 def _on_scale(source: str, row: int, column: str, value: float | None, what: str) -> None:

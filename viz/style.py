@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from analysis.report import PLEDGE_COLOURS as REPORT_PLEDGE_COLOURS
 from analysis.report import STANCE_COLOURS as REPORT_STANCE_COLOURS
 from analysis.report import STANCE_LABELS as REPORT_STANCE_LABELS
 
@@ -30,14 +31,7 @@ STANCE_LABELS = {**REPORT_STANCE_LABELS, "host": "Ukraine"}
 #: Contribution types in the order of their sectors on a node's ring (clockwise from 12).
 TYPE_ORDER = ("ground", "monitoring", "air", "maritime", "training", "logistics")
 
-TYPE_COLOURS = {
-    "ground": "#1b5e20",
-    "monitoring": "#6a1b9a",
-    "air": "#1565c0",
-    "maritime": "#00838f",
-    "training": "#ef6c00",
-    "logistics": "#6d4c41",
-}
+TYPE_COLOURS = REPORT_PLEDGE_COLOURS  # the run report's palette (analysis/report.py)
 
 THREAT_COLOUR = "#b71c1c"
 
